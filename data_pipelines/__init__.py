@@ -1,0 +1,1 @@
+"""Data pipelines: raw sources (RSS, Bluesky, literature) -> validated, attributed stores."""

@@ -1,0 +1,20 @@
+"""Read data files shipped inside an installed package (works from a wheel or a checkout)."""
+
+from __future__ import annotations
+
+import json
+from importlib.resources import files
+
+
+def read_jsonl(package: str, name: str) -> list[dict]:
+    """Rows of ``name`` inside ``package``; a bad line names the file and line number."""
+    resource = files(package).joinpath(name)
+    rows = []
+    for number, line in enumerate(resource.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{package}/{name}, line {number}: invalid JSON ({err})") from err
+    return rows

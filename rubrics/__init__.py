@@ -1,0 +1,1 @@
+"""Reusable reward components and reward-hack detectors (pure functions, typed)."""

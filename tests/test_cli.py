@@ -1,0 +1,70 @@
+import os
+import subprocess
+import sys
+
+import pytest
+
+import rlnvr
+
+
+def rlnvr_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "rlnvr.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+        timeout=300,
+    )
+
+
+def test_help_lists_commands():
+    out = rlnvr_cli("--help")
+    assert out.returncode == 0
+    for command in ("generate", "doctor", "pretrain"):
+        assert command in out.stdout
+
+
+@pytest.mark.parametrize("command", ["generate", "doctor", "pretrain"])
+def test_every_command_has_help(command):
+    out = rlnvr_cli(command, "--help")
+    assert out.returncode == 0 and "Usage" in out.stdout
+
+
+def test_doctor_reports_backend_blas_and_sources():
+    out = rlnvr_cli("doctor")
+    assert out.returncode == 0, out.stderr
+    for field in ("mlx device", "BLAS", "fp32 matmul", "bundled model", "embedding model"):
+        assert field in out.stdout
+    if sys.platform == "linux":
+        assert "OpenBLAS loaded" in out.stdout
+        assert "Nothing to fix" in out.stdout
+
+
+def test_doctor_says_how_to_get_fast_blas_back():
+    out = rlnvr_cli("doctor", env={"RLNVR_BLAS": "reference"})
+    assert out.returncode == 0
+    if sys.platform == "linux":
+        assert "disabled by RLNVR_BLAS=reference" in out.stdout
+        assert "fix" in out.stdout
+
+
+def test_generate_runs_the_bundled_model():
+    out = rlnvr_cli("generate", "Write a post about the sea.", "--max-tokens", "12", "--temp", "0")
+    assert out.returncode == 0, out.stderr
+    assert "tokens/s" in out.stdout
+
+
+def test_generate_names_a_broken_model_folder(tmp_path):
+    out = rlnvr_cli("generate", "hi", "--model", str(tmp_path))
+    assert out.returncode != 0
+    assert f"{tmp_path}: config.json is missing" in out.stderr
+
+
+def test_fast_blas_is_loaded_and_correct():
+    if sys.platform != "linux":
+        pytest.skip("OpenBLAS preloading is for Linux CPU")
+    from rlnvr.doctor import matmul_check
+
+    assert rlnvr.BLAS.library, rlnvr.BLAS.reason
+    _, err = matmul_check(n=128, repeats=1)
+    assert err < 1e-4

@@ -1,0 +1,48 @@
+import numpy as np
+from rlnvr.rubrics.embeddings import Embedder
+
+
+def test_vectors_are_normalised_and_semantic(embedder):
+    sims = embedder.similarity(
+        ["Stocks fell sharply on Monday"], ["The stock market dropped", "A kitten chased a ball"]
+    )
+    assert sims[0, 0] > sims[0, 1] + 0.3
+    assert np.allclose(np.linalg.norm(embedder.encode(["hello world"]), axis=1), 1, atol=1e-5)
+
+
+def test_cache_embeds_each_text_once(embedder):
+    calls = []
+    original = embedder.model.encode
+
+    def counting(texts, **kwargs):
+        calls.append(list(texts))
+        return original(texts, **kwargs)
+
+    embedder.model.encode = counting
+    try:
+        refs = ["cache ref one", "cache ref two", "cache ref three"]
+        first = embedder.encode(refs + ["cache ref one"])
+        again = embedder.encode(refs)
+    finally:
+        del embedder.model.encode
+    assert calls == [refs]  # one batched call, duplicates removed, second call all hits
+    assert np.array_equal(first[:3], again)
+    assert np.array_equal(first[0], first[3])
+
+
+def test_cache_is_bounded_lru(embedder):
+    small = Embedder(max_cached=2)
+    small._model = embedder.model  # share the loaded weights; the cache is what is tested
+    small.encode(["a", "b"])
+    small.encode(["a"])  # refresh a
+    small.encode(["c"])  # evicts b
+    assert len(small) == 2
+    misses = small.misses
+    small.encode(["a", "c"])
+    assert small.misses == misses
+    small.encode(["b"])
+    assert small.misses == misses + 1
+
+
+def test_empty_input(embedder):
+    assert embedder.encode([]).shape == (0, 384)

@@ -1,0 +1,45 @@
+import pytest
+from rlnvr.trainers.traces import score
+from verifiers.v1.configs.taskset import TasksetConfig
+from verifiers.v1.utils.generic import concrete_type
+from verifiers.v1.utils.loaders import taskset_class
+
+ENVS = ["rlnvr-varro", "rlnvr-walter", "rlnvr-horace"]
+HONEST = {
+    "rlnvr-varro": (
+        "Brent crude edges up 1-2% by Friday as OPEC+ signals no change to output at its "
+        "weekend meeting, while US inventories fall for a third week. Drivers: tighter "
+        "supply, a weaker dollar and summer demand. Verify with Friday's settlement price "
+        "against Monday's close and the EIA weekly inventory report on Wednesday."
+    ),
+    "rlnvr-walter": "Bluesky's roadmap is out: DMs, video and better custom feeds are coming. "
+    "Anti-harassment tools first, which is the right order.",
+    "rlnvr-horace": (
+        "I had borne his slights in silence for a year, and in silence I had counted them, "
+        "each one laid upon the last like stones upon a grave. He thought me a patient man. "
+        "He was right, though not in the way he supposed; for patience, I have found, is "
+        "only a long memory that has learned to smile. So when the carnival came, and the "
+        "streets were loud with bells and masks, I went to find him, and I was smiling."
+    ),
+}
+
+
+def load(env_id: str):
+    cls = taskset_class(env_id)  # how verifiers resolves `--env.taskset.id`
+    return list(cls(concrete_type(cls, TasksetConfig)(id=env_id)))
+
+
+@pytest.mark.parametrize("env_id", ENVS)
+def test_taskset_loads_real_tasks(env_id):
+    tasks = load(env_id)
+    assert len(tasks) >= 5
+    assert all(t.data.prompt and t.data.id for t in tasks)
+    assert len({t.key for t in tasks}) == len(tasks)
+
+
+@pytest.mark.parametrize("env_id", ENVS)
+def test_offline_scoring_through_task_score(env_id):
+    task = load(env_id)[0]
+    assert score(task, "").reward == 0.0
+    assert score(task, HONEST[env_id]).reward == 1.0
+    assert score(task, "ok").reward < 0.5

@@ -1,0 +1,1 @@
+"""Training: model loading, tokenizer and pretraining of the bundled model, the GSPO trainer."""
