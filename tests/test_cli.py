@@ -2,9 +2,9 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 import rlnvr
+
+import pytest
 
 
 def rlnvr_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -1,5 +1,6 @@
-import numpy as np
 from rlnvr.rubrics.embeddings import Embedder
+
+import numpy as np
 
 
 def test_vectors_are_normalised_and_semantic(embedder):

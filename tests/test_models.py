@@ -1,10 +1,6 @@
 import json
 import shutil
 
-import mlx.core as mx
-import numpy as np
-import pytest
-import torch
 from rlnvr.trainers.models import (
     ModelFolderError,
     bundled_model_path,
@@ -12,6 +8,11 @@ from rlnvr.trainers.models import (
     load_torch,
     resolve,
 )
+
+import mlx.core as mx
+import numpy as np
+import pytest
+import torch
 
 
 def test_bundled_model_is_small_qwen3():

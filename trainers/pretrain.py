@@ -17,15 +17,16 @@ from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
 
+from rlnvr.data_pipelines.pretrain_corpus import Piece, build_corpus, is_heldout
+from rlnvr.trainers.atomic import atomic_write_text, save_safetensors_atomic
+from rlnvr.trainers.tokenizer import END_OF_TEXT, format_chat, save_tokenizer, train_tokenizer
+
 import mlx.core as mx
 import mlx.nn as nn
 import mlx.optimizers as optim
 import numpy as np
 from mlx.utils import tree_flatten, tree_unflatten
 from mlx_lm.models import qwen3
-from rlnvr.data_pipelines.pretrain_corpus import Piece, build_corpus, is_heldout
-from rlnvr.trainers.atomic import atomic_write_text, save_safetensors_atomic
-from rlnvr.trainers.tokenizer import END_OF_TEXT, format_chat, save_tokenizer, train_tokenizer
 
 
 @dataclass
