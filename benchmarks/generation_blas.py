@@ -15,6 +15,8 @@ import os
 import subprocess
 import sys
 
+import rlnvr  # loads the fast BLAS unless RLNVR_BLAS=reference; must precede mlx
+
 PROMPTS = [
     "Write a Bluesky post about this article.\nTitle: Scientists map the ocean floor",
     "Continue this passage in the style of Jane Austen:\nIt was a fine morning in June.",
@@ -34,12 +36,11 @@ def measure(model: str, tokens: int) -> dict:
     """Three workloads: one stream at a time, a batch of 16 (as in RL rollouts), prefill."""
     import time
 
-    import rlnvr
-    from rlnvr.trainers.generation import generate, render_prompt
-    from rlnvr.trainers.models import load_mlx
-
     import mlx.core as mx
     from mlx_lm import batch_generate
+
+    from rlnvr.trainers.generation import generate, render_prompt
+    from rlnvr.trainers.models import load_mlx
 
     net, tokenizer = load_mlx(model)
     generate(net, tokenizer, PROMPTS[0], max_tokens=8, temperature=0.0)  # warm-up

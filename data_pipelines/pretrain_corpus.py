@@ -11,7 +11,6 @@ forecasting evaluation, whose reward is the next day's headlines.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -30,12 +29,6 @@ class Piece:
     key: str  # stable identity, decides the split
     text: str = ""
     messages: tuple[tuple[str, str], ...] = ()
-
-
-def is_heldout(key: str, percent: float) -> bool:
-    """Deterministic split by hash of a stable key, so adding data never reshuffles it."""
-    digest = int(hashlib.sha256(key.encode()).hexdigest()[:8], 16)
-    return digest % 10_000 < percent * 100
 
 
 def _paragraph_pieces(text: str, size: int = PIECE_CHARS) -> Iterator[str]:

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 from typing import Annotated
 
-import rlnvr  # noqa: F401  (loads the fast BLAS before anything imports mlx)
-
 import typer
 from rich.console import Console
 from rich.table import Table
+
+import rlnvr  # noqa: F401  (loads the fast BLAS before anything imports mlx)
 
 app = typer.Typer(
     help="rlnvr: reinforcement learning from non-verified rewards.\n\n"
@@ -109,11 +109,11 @@ def pretrain(
     Rerunning the same command resumes from the last checkpoint in OUT/.work. The bundled model
     is reproduced by: rlnvr pretrain --data ../shared/data --out rlnvr/assets/rlnvr-tiny --seed 0
     """
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
     from rlnvr.trainers.model_card import write_model_card
     from rlnvr.trainers.pretrain import PretrainConfig
     from rlnvr.trainers.pretrain import pretrain as run
-
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     cfg = PretrainConfig(
         data_dir=str(data),

@@ -8,10 +8,10 @@ import platform
 import time
 from dataclasses import dataclass
 
+import numpy as np
+
 from rlnvr import BLAS
 from rlnvr.blas import mapped_blas_libraries
-
-import numpy as np
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 import os
 from pathlib import Path
 
-import rlnvr  # noqa: F401  (fast BLAS before mlx)
-
 import pytest
+
+import rlnvr  # noqa: F401  (fast BLAS before mlx)
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never reach a model hub
 

@@ -1,8 +1,8 @@
 from pathlib import Path
 
-from rlnvr.trainers.atomic import atomic_write, atomic_write_text
-
 import pytest
+
+from rlnvr.trainers.atomic import atomic_write, atomic_write_text
 
 
 def test_failed_write_keeps_previous_file(tmp_path):

@@ -2,9 +2,9 @@ import os
 import subprocess
 import sys
 
-import rlnvr
-
 import pytest
+
+import rlnvr
 
 
 def rlnvr_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -1,5 +1,6 @@
 from rlnvr.data_pipelines.literature import iter_documents, strip_gutenberg
-from rlnvr.data_pipelines.pretrain_corpus import build_corpus, is_heldout
+from rlnvr.data_pipelines.pretrain_corpus import build_corpus
+from rlnvr.data_pipelines.splits import is_heldout
 
 
 def test_strip_gutenberg_keeps_only_the_body():

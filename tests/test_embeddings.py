@@ -1,6 +1,6 @@
-from rlnvr.rubrics.embeddings import Embedder
-
 import numpy as np
+
+from rlnvr.rubrics.embeddings import Embedder
 
 
 def test_vectors_are_normalised_and_semantic(embedder):

@@ -1,9 +1,9 @@
-from rlnvr.trainers.traces import score
-
 import pytest
 from verifiers.v1.configs.taskset import TasksetConfig
 from verifiers.v1.utils.generic import concrete_type
 from verifiers.v1.utils.loaders import taskset_class
+
+from rlnvr.trainers.traces import score
 
 ENVS = ["rlnvr-varro", "rlnvr-walter", "rlnvr-horace"]
 HONEST = {

@@ -1,6 +1,11 @@
 import json
 import shutil
 
+import mlx.core as mx
+import numpy as np
+import pytest
+import torch
+
 from rlnvr.trainers.models import (
     ModelFolderError,
     bundled_model_path,
@@ -8,11 +13,6 @@ from rlnvr.trainers.models import (
     load_torch,
     resolve,
 )
-
-import mlx.core as mx
-import numpy as np
-import pytest
-import torch
 
 
 def test_bundled_model_is_small_qwen3():

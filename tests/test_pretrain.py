@@ -1,12 +1,12 @@
 import json
 import shutil
 
-from rlnvr.trainers.models import load_mlx, load_torch
-from rlnvr.trainers.pretrain import PretrainConfig, batch_indices, pretrain
-
 import mlx.core as mx
 import numpy as np
 import pytest
+
+from rlnvr.trainers.models import load_mlx, load_torch
+from rlnvr.trainers.pretrain import PretrainConfig, batch_indices, pretrain
 
 
 @pytest.fixture(scope="module")

@@ -17,16 +17,18 @@ from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
 
-from rlnvr.data_pipelines.pretrain_corpus import Piece, build_corpus, is_heldout
-from rlnvr.trainers.atomic import atomic_write_text, save_safetensors_atomic
-from rlnvr.trainers.tokenizer import END_OF_TEXT, format_chat, save_tokenizer, train_tokenizer
-
 import mlx.core as mx
 import mlx.nn as nn
 import mlx.optimizers as optim
 import numpy as np
 from mlx.utils import tree_flatten, tree_unflatten
 from mlx_lm.models import qwen3
+
+from rlnvr.data_pipelines.pretrain_corpus import Piece, build_corpus
+from rlnvr.data_pipelines.splits import is_heldout
+from rlnvr.trainers.atomic import atomic_write_text, save_safetensors_atomic
+from rlnvr.trainers.jsonl_log import JsonlLog, read_rows, trim_after
+from rlnvr.trainers.tokenizer import END_OF_TEXT, format_chat, save_tokenizer, train_tokenizer
 
 
 @dataclass
@@ -208,10 +210,11 @@ def pretrain(cfg: PretrainConfig, progress=None) -> dict:
         return loss
 
     log_path = work / "log.jsonl"
-    elapsed = _trim_log(log_path, step)
+    kept = trim_after(log_path, step)
     tokens_per_step = cfg.batch_size * cfg.seq_len
-    t0 = time.perf_counter() - elapsed
-    with log_path.open("a") as log:
+    t0 = time.perf_counter() - (kept[-1]["seconds"] if kept else 0.0)
+    log = JsonlLog(log_path)
+    try:
         while step < cfg.steps:
             tokens = mx.array(blocks[batch_indices(num_blocks, step, cfg.batch_size, cfg.seed)])
             loss = train_step(tokens)
@@ -226,23 +229,14 @@ def pretrain(cfg: PretrainConfig, progress=None) -> dict:
             }
             if step % cfg.eval_every == 0 or step == cfg.steps:
                 row["val_loss"] = heldout_loss(model, val, cfg.seq_len, cfg.eval_blocks)
-            log.write(json.dumps(row) + "\n")
-            log.flush()
+            log.write(row)
             if progress:
                 progress(step, cfg.steps, row)
             if step % cfg.checkpoint_every == 0 or step == cfg.steps:
                 _save_checkpoint(work, model, opt, step)
+    finally:
+        log.close()
     return finish(cfg, model, tokenizer, config, train, val, work)
-
-
-def _trim_log(log_path: Path, step: int) -> float:
-    """Drop rows logged after the checkpoint being resumed; return the seconds spent so far."""
-    if not log_path.exists():
-        return 0.0
-    rows = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
-    kept = [r for r in rows if r["step"] <= step]
-    atomic_write_text(log_path, "".join(json.dumps(r) + "\n" for r in kept))
-    return kept[-1]["seconds"] if kept else 0.0
 
 
 def finish(cfg, model, tokenizer, config, train, val, work: Path) -> dict:
@@ -261,7 +255,7 @@ def finish(cfg, model, tokenizer, config, train, val, work: Path) -> dict:
     shutil.copy(work / "pretrain_config.json", out / "pretrain_config.json")
     model.load_weights(list(weights.items()))
     model.set_dtype(mx.float32)
-    log = [json.loads(line) for line in (work / "log.jsonl").read_text().splitlines()]
+    log = read_rows(work / "log.jsonl")
     val_loss = heldout_loss(model, val, cfg.seq_len)
     stats = {
         "parameters": sum(v.size for _, v in tree_flatten(model.parameters())),

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import verifiers.v1 as vf
+
 from rlnvr.data_pipelines.packaged import read_jsonl
 from rlnvr.rubrics.length import band_score, word_count
-
-import verifiers.v1 as vf
 
 PROMPT = "Write a Bluesky post about this article.\nTitle: {title}\n{description}"
 MAX_GRAPHEMES = 300

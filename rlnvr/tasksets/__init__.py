@@ -1,0 +1,1 @@
+"""Small tasksets that ship with rlnvr itself, for the trainer's default run and its tests."""

@@ -1,0 +1,61 @@
+"""Word count: write about a topic in exactly N words.
+
+An honest, learnable reward for proving the trainer learns: graded closeness of the reply's
+word count to the target, 1 - |n - N| / N (floored at 0), nothing for an empty reply. Tasks
+differ in difficulty (a one-word answer and a twenty-word answer are not equally easy for a
+small model), which is what a curriculum needs to show its worth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import verifiers.v1 as vf
+
+from rlnvr.rubrics.length import word_count
+
+TOPICS = [
+    "the sea", "a storm", "the market", "a garden", "the moon", "a city at night", "winter",
+    "a train", "an election", "coffee", "a lost letter", "the harvest", "a library", "rain",
+    "a new phone", "the river", "a football match", "bread", "a quiet morning", "the stars",
+]
+PROMPT = "Write about {topic} in exactly {n} words."
+
+
+class WordCountConfig(vf.TasksetConfig):
+    min_words: int = 2
+    """Smallest target length."""
+    max_words: int = 16
+    """Largest target length."""
+
+
+class WordCountData(vf.TaskData):
+    topic: str
+    target: int
+
+
+class WordCountTask(vf.Task[WordCountData, vf.State, vf.TaskConfig]):
+    @property
+    def key(self) -> str:
+        return self.data.id or self.hash
+
+    @vf.reward(weight=1.0)
+    async def closeness(self, trace: vf.Trace) -> float:
+        n = word_count(trace.last_reply)
+        return 0.0 if n == 0 else max(0.0, 1 - abs(n - self.data.target) / self.data.target)
+
+    @vf.metric
+    async def words(self, trace: vf.Trace) -> float:
+        return float(word_count(trace.last_reply))
+
+
+class WordCountTaskset(vf.Taskset[WordCountTask, WordCountConfig]):
+    def load(self) -> Iterator[WordCountTask]:
+        for n in range(self.config.min_words, self.config.max_words + 1):
+            for topic in TOPICS:
+                data = WordCountData(id=f"{n}:{topic}", prompt=PROMPT.format(topic=topic, n=n),
+                                     topic=topic, target=n)
+                yield WordCountTask(data, self.config.task)
+
+
+__all__ = ["WordCountConfig", "WordCountTaskset"]

@@ -1,0 +1,85 @@
+"""The training run's configuration: one TOML file, every field overridable on the CLI.
+
+    rlnvr train @ configs/word_count.toml --trainer.steps 40 --sampling.temperature 0.9
+
+Sections: ``[model]``, ``[sampling]``, ``[trainer]`` (with ``[trainer.loss]``),
+``[curriculum]`` and ``[env.taskset]``, the last in verifiers' own format, so reward weights
+are ``[env.taskset.task.rewards] name = {weight = ...}`` exactly as in a hub evaluation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+from pydantic_config import BaseConfig
+
+from rlnvr.trainers.curriculum import CurriculumConfig
+from rlnvr.trainers.gspo import LossConfig
+from rlnvr.trainers.rollout import SamplingConfig
+
+
+class ModelConfig(BaseConfig):
+    path: str = "rlnvr-tiny"
+    """'rlnvr-tiny' (bundled), a local model folder, or a hub id such as Qwen/Qwen3-0.6B."""
+    lora: bool | None = None
+    """Train LoRA adapters (true) or all weights (false); unset: LoRA above 50M parameters."""
+    lora_rank: int = 8
+    """LoRA rank."""
+    lora_scale: float = 20.0
+    """LoRA scale (mlx_lm's convention)."""
+    lora_layers: int = 16
+    """How many of the last transformer layers get adapters."""
+
+
+class TrainerConfig(BaseConfig):
+    steps: int = 20
+    """Rollout-and-update steps."""
+    tasks_per_step: int = 4
+    """Tasks (curriculum levels) drawn per step."""
+    group_size: int = 8
+    """Completions per task; advantages are normalised within each group."""
+    minibatches: int = 2
+    """Optimizer steps per rollout batch (more than 1 makes the importance ratio matter)."""
+    learning_rate: float = 5e-5
+    """AdamW learning rate."""
+    weight_decay: float = 0.0
+    """AdamW weight decay."""
+    max_grad_norm: float = 1.0
+    """Gradient clipping by global norm."""
+    seed: int = 0
+    """Seed for sampling, the curriculum and the held-out split."""
+    checkpoint_every: int = 5
+    """Steps between checkpoints (the last step always writes one)."""
+    eval_every: int = 0
+    """Steps between held-out evaluations (0: only before and after training)."""
+    loss: LossConfig = LossConfig()
+
+
+class EvalConfig(BaseConfig):
+    heldout_percent: float = 20.0
+    """Share of tasks (by key hash) never trained on, used for evaluation."""
+    max_tasks: int = 40
+    """Held-out tasks scored per evaluation (the first N in taskset order)."""
+    samples: int = 2
+    """Completions per held-out task."""
+    temperature: float = 0.0
+    """Evaluation temperature (0: greedy; then one sample per task is enough)."""
+
+
+class EnvSection(BaseConfig):
+    taskset: dict[str, Any] = Field(default_factory=lambda: {"id": "rlnvr.tasksets.word_count"})
+    """The taskset table: id plus its own config fields, verifiers' format."""
+    eval: EvalConfig = EvalConfig()
+
+
+class TrainConfig(BaseConfig):
+    output: str = "runs/latest"
+    """Run folder: checkpoints, metrics.jsonl, plots, final weights or adapters."""
+    resume: bool = True
+    """Continue from the run folder's last checkpoint when there is one."""
+    model: ModelConfig = ModelConfig()
+    sampling: SamplingConfig = SamplingConfig()
+    trainer: TrainerConfig = TrainerConfig()
+    curriculum: CurriculumConfig = CurriculumConfig()
+    env: EnvSection = EnvSection()

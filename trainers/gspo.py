@@ -1,0 +1,94 @@
+"""GSPO (Qwen, arXiv 2507.18071) and GRPO policy losses, with group advantages.
+
+Notation per completion i of a group of G for one task: reward r_i, completion tokens y_it
+(masked), log-probs under the current policy (logp) and the sampling policy (old).
+
+    A_i   = (r_i - mean r) / (std r + eps)                                  group advantage
+    s_i   = exp(mean_t [logp_it - old_it])                      GSPO: one ratio per sequence
+    L     = -mean_i min(s_i A_i, clip(s_i, 1 - eps_low, 1 + eps_high) A_i)
+    GRPO  : the same with a ratio per token, averaged over each sequence's tokens first.
+
+With one optimiser step per rollout batch every ratio is exactly 1; they matter once a batch
+is split into several minibatch steps, or when rollouts are scored a day later (Varro).
+An optional k3 estimate of KL(pi || ref), exp(ref - logp) - (ref - logp) - 1 per token,
+leashes the policy to a reference (for LoRA: the same model with adapters switched off).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import mlx.core as mx
+import numpy as np
+from pydantic_config import BaseConfig
+
+
+class LossConfig(BaseConfig):
+    kind: Literal["gspo", "grpo"] = "gspo"
+    """gspo: one length-normalised ratio per sequence; grpo: a ratio per token (ablation)."""
+    eps_low: float = 3e-4
+    """GSPO lower clip (GRPO uses 0.2)."""
+    eps_high: float = 4e-4
+    """GSPO upper clip (GRPO uses 0.28)."""
+    kl_beta: float = 0.0
+    """Weight of the k3 KL leash to the reference (0 = off; LoRA reference = adapters off)."""
+
+
+GRPO_CLIP = (0.2, 0.28)
+
+
+def group_advantages(rewards: np.ndarray, eps: float = 1e-4) -> np.ndarray:
+    """``rewards`` has shape (groups, G); each row is normalised on its own."""
+    mean = rewards.mean(axis=1, keepdims=True)
+    std = rewards.std(axis=1, keepdims=True)
+    return (rewards - mean) / (std + eps)
+
+
+def informative_groups(rewards: np.ndarray, tol: float = 1e-8) -> np.ndarray:
+    """Boolean mask of groups whose rewards differ: a constant group carries no signal."""
+    return rewards.std(axis=1) > tol
+
+
+def token_logprobs(logits: mx.array, targets: mx.array, temperature: float = 1.0) -> mx.array:
+    """log pi(target) under softmax(logits / T), shape (B, L)."""
+    logits = logits.astype(mx.float32) / temperature
+    picked = mx.take_along_axis(logits, targets[..., None], axis=-1).squeeze(-1)
+    return picked - mx.logsumexp(logits, axis=-1)
+
+
+def _clipped(ratio: mx.array, adv: mx.array, low: float, high: float):
+    clipped = mx.clip(ratio, 1 - low, 1 + high)
+    loss = -mx.minimum(ratio * adv, clipped * adv)
+    active = (ratio * adv > clipped * adv).astype(mx.float32)  # the clip bound is binding
+    return loss, active
+
+
+def policy_loss(
+    logp: mx.array,
+    old: mx.array,
+    mask: mx.array,
+    advantages: mx.array,
+    cfg: LossConfig,
+    ref: mx.array | None = None,
+) -> tuple[mx.array, dict[str, mx.array]]:
+    """Loss over a minibatch of B completions; ``logp``, ``old``, ``mask``: (B, L)."""
+    mask = mask.astype(mx.float32)
+    lengths = mx.maximum(mask.sum(axis=1), 1.0)
+    delta = (logp - old) * mask
+    if cfg.kind == "gspo":
+        ratio = mx.exp(delta.sum(axis=1) / lengths)
+        per_seq, active = _clipped(ratio, advantages, cfg.eps_low, cfg.eps_high)
+        clip_frac = active.mean()
+    else:
+        ratio = mx.exp(delta)
+        per_tok, active = _clipped(ratio, advantages[:, None], *GRPO_CLIP)
+        per_seq = (per_tok * mask).sum(axis=1) / lengths
+        clip_frac = (active * mask).sum() / mask.sum()
+    loss = per_seq.mean()
+    stats = {"clip_frac": clip_frac, "log_ratio": (delta.sum(axis=1) / lengths).mean()}
+    if ref is not None:
+        diff = (ref - logp) * mask
+        kl = ((mx.exp(diff) - diff - 1) * mask).sum(axis=1) / lengths
+        stats["kl"] = kl.mean()
+        loss = loss + cfg.kl_beta * kl.mean()
+    return loss, stats

@@ -1,0 +1,309 @@
+"""The local RL trainer: rollouts -> task rewards -> group advantages -> GSPO updates.
+
+One step: the curriculum draws ``tasks_per_step`` tasks; the policy samples ``group_size``
+completions for each (keeping sampling log-probs); the taskset's own rewards score them;
+groups whose rewards are all equal are dropped; the rest are split into ``minibatches``
+optimizer steps, so from the second one on the policy has moved and the clipped importance
+ratio does its job. Every ``checkpoint_every`` steps the run is checkpointed atomically.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import mlx.core as mx
+import mlx.nn as nn
+import mlx.optimizers as optim
+import numpy as np
+from mlx.utils import tree_flatten
+from mlx_lm.tuner.lora import LoRALinear
+from mlx_lm.tuner.utils import linear_to_lora_layers
+
+from rlnvr.data_pipelines.splits import is_heldout
+from rlnvr.trainers import checkpoint
+from rlnvr.trainers.config import TrainConfig
+from rlnvr.trainers.curriculum import Curriculum
+from rlnvr.trainers.evaluate import component_means, evaluate
+from rlnvr.trainers.gspo import group_advantages, informative_groups, policy_loss, token_logprobs
+from rlnvr.trainers.jsonl_log import JsonlLog, read_rows, trim_after
+from rlnvr.trainers.models import load_mlx, resolve
+from rlnvr.trainers.rollout import Rollout, generate_groups
+from rlnvr.trainers.scoring import score_groups
+from rlnvr.trainers.tasksets import load_tasks
+
+logger = logging.getLogger("rlnvr.trainer")
+LORA_ABOVE_PARAMS = 50_000_000
+
+
+@dataclass
+class Batch:
+    """Right-padded prompt+completion sequences; ``mask`` marks completion targets."""
+
+    inputs: mx.array
+    targets: mx.array
+    mask: mx.array
+    old: mx.array
+    advantages: mx.array
+
+    @property
+    def completion_tokens(self) -> int:
+        return int(self.mask.sum().item())
+
+
+def build_batch(samples: list[tuple[Rollout, float]], pad_id: int) -> Batch:
+    seqs = [r.prompt_ids + r.completion_ids for r, _ in samples]
+    width = max(len(s) for s in seqs) - 1
+    inputs = np.full((len(seqs), width), pad_id, dtype=np.int32)
+    targets = np.full_like(inputs, pad_id)
+    mask = np.zeros(inputs.shape, dtype=np.float32)
+    old = np.zeros(inputs.shape, dtype=np.float32)
+    for i, ((rollout, _), seq) in enumerate(zip(samples, seqs, strict=True)):
+        inputs[i, : len(seq) - 1] = seq[:-1]
+        targets[i, : len(seq) - 1] = seq[1:]
+        start, n = len(rollout.prompt_ids) - 1, len(rollout.completion_ids)
+        mask[i, start : start + n] = 1
+        old[i, start : start + n] = rollout.logprobs
+    advantages = np.array([a for _, a in samples], dtype=np.float32)
+    return Batch(*(mx.array(x) for x in (inputs, targets, mask, old, advantages)))
+
+
+@contextlib.contextmanager
+def adapters_off(model: nn.Module) -> Iterator[None]:
+    """The LoRA reference policy: the same weights with every adapter's scale at 0."""
+    layers = [m for _, m in model.named_modules() if isinstance(m, LoRALinear)]
+    scales = [m.scale for m in layers]
+    for m in layers:
+        m.scale = 0.0
+    try:
+        yield
+    finally:
+        for m, s in zip(layers, scales, strict=True):
+            m.scale = s
+
+
+class Trainer:
+    def __init__(self, cfg: TrainConfig) -> None:
+        self.cfg = cfg
+        self.run_dir = Path(cfg.output)
+        self.model, self.tokenizer = load_mlx(cfg.model.path)
+        params = sum(v.size for _, v in tree_flatten(self.model.parameters()))
+        self.lora = cfg.model.lora if cfg.model.lora is not None else params > LORA_ABOVE_PARAMS
+        if self.lora:
+            self._add_adapters()
+        tasks = load_tasks(cfg.env.taskset)
+        pct = cfg.env.eval.heldout_percent
+        self.train_tasks = [t for t in tasks if not is_heldout(t.key, pct)]
+        self.eval_tasks = [t for t in tasks if is_heldout(t.key, pct)][: cfg.env.eval.max_tasks]
+        if not self.train_tasks:
+            raise ValueError(f"taskset {cfg.env.taskset['id']!r} has no training tasks")
+        self.by_key = {t.key: t for t in self.train_tasks}
+        self.curriculum = Curriculum(list(self.by_key), cfg.curriculum)
+        self.opt = optim.AdamW(cfg.trainer.learning_rate, weight_decay=cfg.trainer.weight_decay)
+        self.opt.init(self.model.trainable_parameters())
+        self.reference = None
+        if cfg.trainer.loss.kl_beta > 0 and not self.lora:
+            self.reference = dict(tree_flatten(self.model.trainable_parameters()))
+        self.loss_and_grad = nn.value_and_grad(self.model, self._loss)
+        self.step = 0
+
+    def _add_adapters(self) -> None:
+        m = self.cfg.model
+        self.model.freeze()
+        linear_to_lora_layers(
+            self.model,
+            min(m.lora_layers, len(self.model.layers)),
+            {"rank": m.lora_rank, "scale": m.lora_scale, "dropout": 0.0},
+        )
+
+    # -- the update -------------------------------------------------------------------------
+
+    def _loss(self, model, batch: Batch, ref):
+        logits = model(batch.inputs)
+        temperature = self.cfg.sampling.temperature
+        logp = token_logprobs(logits, batch.targets, temperature)
+        loss, stats = policy_loss(
+            logp, batch.old, batch.mask, batch.advantages, self.cfg.trainer.loss, ref
+        )
+        logits = mx.stop_gradient(logits.astype(mx.float32) / temperature)
+        probs = mx.softmax(logits, axis=-1)
+        entropy = -(probs * (logits - mx.logsumexp(logits, axis=-1, keepdims=True))).sum(-1)
+        stats["entropy"] = (entropy * batch.mask).sum() / batch.mask.sum()
+        return loss, stats
+
+    def _reference_logprobs(self, batch: Batch) -> mx.array | None:
+        if self.cfg.trainer.loss.kl_beta <= 0:
+            return None
+        temperature = self.cfg.sampling.temperature
+        if self.lora:
+            with adapters_off(self.model):
+                ref = token_logprobs(self.model(batch.inputs), batch.targets, temperature)
+        else:
+            current = dict(tree_flatten(self.model.trainable_parameters()))
+            self.model.load_weights(list(self.reference.items()), strict=False)
+            ref = token_logprobs(self.model(batch.inputs), batch.targets, temperature)
+            self.model.load_weights(list(current.items()), strict=False)
+        return mx.stop_gradient(ref)
+
+    def update(self, samples: list[tuple[Rollout, float]], rng: np.random.Generator) -> dict:
+        """Minibatch GSPO steps over ``samples``; returns averaged loss statistics."""
+        order = rng.permutation(len(samples))
+        chunks = [c for c in np.array_split(order, self.cfg.trainer.minibatches) if len(c)]
+        totals: dict[str, float] = {}
+        pad = self.tokenizer.pad_token_id or 0
+        for chunk in chunks:
+            batch = build_batch([samples[i] for i in chunk], pad)
+            ref = self._reference_logprobs(batch)
+            (loss, stats), grads = self.loss_and_grad(self.model, batch, ref)
+            grads, _ = optim.clip_grad_norm(grads, self.cfg.trainer.max_grad_norm)
+            self.opt.update(self.model, grads)
+            mx.eval(self.model.parameters(), self.opt.state, loss, stats)
+            for k, v in {"loss": loss, **stats}.items():
+                totals[k] = totals.get(k, 0.0) + v.item() / len(chunks)
+        return totals
+
+    # -- one step ---------------------------------------------------------------------------
+
+    def train_step(self) -> dict:
+        cfg = self.cfg.trainer
+        rng = np.random.default_rng([cfg.seed, self.step])
+        mx.random.seed(cfg.seed * 1_000_003 + self.step)
+        start = time.perf_counter()
+        keys = self.curriculum.sample(cfg.tasks_per_step, rng)
+        tasks = [self.by_key[k] for k in keys]
+        groups = generate_groups(
+            self.model, self.tokenizer, tasks, cfg.group_size, self.cfg.sampling
+        )
+        gen_seconds = time.perf_counter() - start
+        scores = score_groups(tasks, groups)
+        rewards = np.array([[s.reward for s in g] for g in scores])
+        for key, row in zip(keys, rewards, strict=True):
+            self.curriculum.update(key, row)
+        keep = informative_groups(rewards)
+        advantages = group_advantages(rewards)
+        samples = [
+            (r, float(a))
+            for i in np.flatnonzero(keep)
+            for r, a in zip(groups[i], advantages[i], strict=True)
+        ]
+        train_start = time.perf_counter()
+        stats = self.update(samples, rng) if samples else {}
+        train_seconds = time.perf_counter() - train_start
+        self.step += 1
+        rollouts = [r for g in groups for r in g]
+        gen_tokens = sum(len(r.completion_ids) for r in rollouts)
+        trained = sum(len(r.prompt_ids) + len(r.completion_ids) for r, _ in samples)
+        row = {
+            "step": self.step,
+            "reward_mean": float(rewards.mean()),
+            "reward_std": float(rewards.std()),
+            **component_means([s for g in scores for s in g]),
+            "frac_zero_std": float(1 - keep.mean()),
+            "completion_len": gen_tokens / len(rollouts),
+            "truncated_frac": float(np.mean([r.truncated for r in rollouts])),
+            "gen_tokens_per_s": gen_tokens / gen_seconds,
+            "train_tokens_per_s": trained / train_seconds if samples else 0.0,
+            "step_seconds": time.perf_counter() - start,
+            **stats,
+        }
+        return row
+
+    # -- the run ----------------------------------------------------------------------------
+
+    def resume(self) -> bool:
+        folder = checkpoint.latest(self.run_dir) if self.cfg.resume else None
+        if folder is None:
+            return False
+        state = checkpoint.load(folder, self.model, self.opt)
+        self.curriculum.load_state_dict(state.curriculum)
+        self.step = state.step
+        trim_after(self.run_dir / "metrics.jsonl", self.step)
+        trim_after(self.run_dir / "eval.jsonl", self.step)
+        return True
+
+    def save_checkpoint(self) -> None:
+        state = checkpoint.TrainingState(self.step, self.curriculum.state_dict())
+        checkpoint.save(self.run_dir, self.model, self.opt, state)
+
+    def evaluate(self) -> dict:
+        result = evaluate(
+            self.model,
+            self.tokenizer,
+            self.eval_tasks,
+            self.cfg.env.eval,
+            self.cfg.sampling.max_tokens,
+            seed=self.cfg.trainer.seed,
+        )
+        return {"step": self.step, **result}
+
+    def run(self, on_step: Callable[[dict], None] | None = None) -> dict:
+        """Train to ``trainer.steps``; returns the first and last held-out evaluations."""
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        resumed = self.resume()
+        (self.run_dir / "config.json").write_text(self.cfg.model_dump_json(indent=2))
+        metrics, evals = (
+            JsonlLog(self.run_dir / "metrics.jsonl"),
+            JsonlLog(self.run_dir / "eval.jsonl"),
+        )
+        try:
+            if not resumed and self.eval_tasks:
+                evals.write(self.evaluate())
+            every = self.cfg.trainer.eval_every
+            while self.step < self.cfg.trainer.steps:
+                row = self.train_step()
+                metrics.write(row)
+                if on_step:
+                    on_step(row)
+                if every and self.step % every == 0 and self.step < self.cfg.trainer.steps:
+                    evals.write(self.evaluate())
+                done = self.step == self.cfg.trainer.steps
+                if done or self.step % self.cfg.trainer.checkpoint_every == 0:
+                    if done and self.eval_tasks:
+                        evals.write(self.evaluate())
+                    self.save_checkpoint()
+        finally:
+            metrics.close()
+            evals.close()
+        self.export()
+        rows = read_rows(self.run_dir / "eval.jsonl")
+        return {"before": rows[0], "after": rows[-1]} if rows else {}
+
+    def export(self) -> Path:
+        """Adapters in mlx_lm's format (LoRA), or a full model folder `rlnvr generate` loads."""
+        if self.lora:
+            out = self.run_dir / "adapters"
+            out.mkdir(exist_ok=True)
+            mx.save_safetensors(
+                str(out / "adapters.safetensors"),
+                dict(tree_flatten(self.model.trainable_parameters())),
+            )
+            m = self.cfg.model
+            config = {
+                "fine_tune_type": "lora",
+                "num_layers": m.lora_layers,
+                "lora_parameters": {"rank": m.lora_rank, "scale": m.lora_scale, "dropout": 0.0},
+            }
+            (out / "adapter_config.json").write_text(json.dumps(config, indent=2))
+            return out
+        out = self.run_dir / "model"
+        source = Path(resolve(self.cfg.model.path))
+        if not source.exists():  # a hub id: its files are in the Hugging Face cache
+            from huggingface_hub import snapshot_download
+
+            source = Path(snapshot_download(str(source), local_files_only=True))
+        shutil.copytree(
+            source,
+            out,
+            dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns("*.safetensors", ".work", "*.png", "*.md"),
+        )
+        mx.save_safetensors(
+            str(out / "model.safetensors"), dict(tree_flatten(self.model.parameters()))
+        )
+        return out
