@@ -141,6 +141,109 @@ def pretrain(
     console.print_json(json.dumps(stats))
 
 
+PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
+
+
+def _train_config(args: list[str], prog: str, description: str):
+    from pydantic_config import cli
+
+    from rlnvr.trainers.config import TrainConfig
+
+    return cli(TrainConfig, args=args, prog=prog, description=description)
+
+
+def _ci(row: dict, name: str = "reward") -> str:
+    return f"{row[name]:.3f} ± {row.get(name + '_ci95', float('nan')):.3f}"
+
+
+@app.command(context_settings=PASSTHROUGH, add_help_option=False)
+def train(ctx: typer.Context) -> None:
+    """Train a model on a verifiers taskset: GSPO, curriculum, checkpoints (see --help)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from rlnvr.trainers.plots import plot_run
+    from rlnvr.trainers.trainer import Trainer
+
+    cfg = _train_config(
+        ctx.args,
+        "rlnvr train",
+        "Train with GSPO and a UED curriculum. Load a TOML config with `@ file.toml`, then "
+        "override any field, e.g. `--trainer.steps 40 --sampling.temperature 0.9`. Rerunning "
+        "with the same --output resumes from the last checkpoint.",
+    )
+    trainer = Trainer(cfg)
+    console.print(
+        f"[bold]{cfg.env.taskset['id']}[/bold]: {len(trainer.train_tasks)} training tasks, "
+        f"{len(trainer.eval_tasks)} held out; {'LoRA' if trainer.lora else 'full'} fine-tune "
+        f"of {cfg.model.path} -> {cfg.output}"
+    )
+    columns = (
+        TextColumn("train"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TextColumn("reward {task.fields[reward]:.3f}"),
+        TextColumn("{task.fields[tps]:.0f} tok/s"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console) as bar:
+        task = bar.add_task(
+            "train", total=cfg.trainer.steps, completed=trainer.step, reward=float("nan"), tps=0.0
+        )
+
+        def on_step(row: dict) -> None:
+            bar.update(
+                task, completed=row["step"], reward=row["reward_mean"], tps=row["gen_tokens_per_s"]
+            )
+
+        result = trainer.run(on_step=on_step)
+    for path in plot_run(cfg.output):
+        console.print(f"plot: {path}")
+    if result:
+        console.print(
+            f"held-out reward: before {_ci(result['before'])} -> "
+            f"after {_ci(result['after'])} ({result['after']['n_tasks']} tasks)"
+        )
+
+
+@app.command("eval", context_settings=PASSTHROUGH, add_help_option=False)
+def evaluate(ctx: typer.Context) -> None:
+    """Score a model on the held-out tasks of a taskset: every component, with a 95% CI."""
+    from rlnvr.trainers.evaluate import evaluate as run
+    from rlnvr.trainers.models import load_mlx
+    from rlnvr.trainers.tasksets import load_tasks
+    from rlnvr.trainers.trainer import split_tasks
+
+    cfg = _train_config(
+        ctx.args,
+        "rlnvr eval",
+        "Evaluate --model.path (with --model.adapters for LoRA) on the held-out split of "
+        "--env.taskset, the same split `rlnvr train` never trains on.",
+    )
+    model, tokenizer = load_mlx(cfg.model.path, adapter_path=cfg.model.adapters)
+    _, tasks = split_tasks(load_tasks(cfg.env.taskset), cfg.env.eval)
+    result = run(
+        model, tokenizer, tasks, cfg.env.eval, cfg.sampling.max_tokens, seed=cfg.trainer.seed
+    )
+    table = Table(
+        "component",
+        "mean ± 95% CI",
+        title=f"{cfg.env.taskset['id']}, "
+        f"{result['n_tasks']} held-out tasks, model {cfg.model.path}",
+    )
+    for name in [k for k in result if k not in ("n_tasks",) and not k.endswith("_ci95")]:
+        table.add_row(name, _ci(result, name))
+    console.print(table)
+
+
+@app.command()
+def plot(run_dir: Annotated[Path, typer.Argument(help="A run folder written by rlnvr train.")]):
+    """Draw a run's reward and training curves as PNG files in its folder."""
+    from rlnvr.trainers.plots import plot_run
+
+    for path in plot_run(run_dir):
+        console.print(f"wrote {path}")
+
+
 def _command_line() -> str:
     import shlex
     import sys

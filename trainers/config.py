@@ -22,6 +22,8 @@ from rlnvr.trainers.rollout import SamplingConfig
 class ModelConfig(BaseConfig):
     path: str = "rlnvr-tiny"
     """'rlnvr-tiny' (bundled), a local model folder, or a hub id such as Qwen/Qwen3-0.6B."""
+    adapters: str | None = None
+    """LoRA adapters to load on top (a folder with adapter_config.json), e.g. a run's adapters."""
     lora: bool | None = None
     """Train LoRA adapters (true) or all weights (false); unset: LoRA above 50M parameters."""
     lora_rank: int = 8
@@ -48,7 +50,7 @@ class TrainerConfig(BaseConfig):
     max_grad_norm: float = 1.0
     """Gradient clipping by global norm."""
     seed: int = 0
-    """Seed for sampling, the curriculum and the held-out split."""
+    """Seed for sampling and the curriculum (the held-out split is by key hash)."""
     checkpoint_every: int = 5
     """Steps between checkpoints (the last step always writes one)."""
     eval_every: int = 0

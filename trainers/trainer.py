@@ -22,13 +22,14 @@ import mlx.core as mx
 import mlx.nn as nn
 import mlx.optimizers as optim
 import numpy as np
+import verifiers.v1 as vf
 from mlx.utils import tree_flatten
 from mlx_lm.tuner.lora import LoRALinear
 from mlx_lm.tuner.utils import linear_to_lora_layers
 
 from rlnvr.data_pipelines.splits import is_heldout
 from rlnvr.trainers import checkpoint
-from rlnvr.trainers.config import TrainConfig
+from rlnvr.trainers.config import EvalConfig, TrainConfig
 from rlnvr.trainers.curriculum import Curriculum
 from rlnvr.trainers.evaluate import component_means, evaluate
 from rlnvr.trainers.gspo import group_advantages, informative_groups, policy_loss, token_logprobs
@@ -74,6 +75,13 @@ def build_batch(samples: list[tuple[Rollout, float]], pad_id: int) -> Batch:
     return Batch(*(mx.array(x) for x in (inputs, targets, mask, old, advantages)))
 
 
+def split_tasks(tasks: list[vf.Task], cfg: EvalConfig) -> tuple[list[vf.Task], list[vf.Task]]:
+    """Training tasks and (at most ``cfg.max_tasks``) held-out tasks, split by key hash."""
+    train = [t for t in tasks if not is_heldout(t.key, cfg.heldout_percent)]
+    heldout = [t for t in tasks if is_heldout(t.key, cfg.heldout_percent)]
+    return train, heldout[: cfg.max_tasks]
+
+
 @contextlib.contextmanager
 def adapters_off(model: nn.Module) -> Iterator[None]:
     """The LoRA reference policy: the same weights with every adapter's scale at 0."""
@@ -92,15 +100,12 @@ class Trainer:
     def __init__(self, cfg: TrainConfig) -> None:
         self.cfg = cfg
         self.run_dir = Path(cfg.output)
-        self.model, self.tokenizer = load_mlx(cfg.model.path)
+        self.model, self.tokenizer = load_mlx(cfg.model.path, adapter_path=cfg.model.adapters)
         params = sum(v.size for _, v in tree_flatten(self.model.parameters()))
         self.lora = cfg.model.lora if cfg.model.lora is not None else params > LORA_ABOVE_PARAMS
         if self.lora:
             self._add_adapters()
-        tasks = load_tasks(cfg.env.taskset)
-        pct = cfg.env.eval.heldout_percent
-        self.train_tasks = [t for t in tasks if not is_heldout(t.key, pct)]
-        self.eval_tasks = [t for t in tasks if is_heldout(t.key, pct)][: cfg.env.eval.max_tasks]
+        self.train_tasks, self.eval_tasks = split_tasks(load_tasks(cfg.env.taskset), cfg.env.eval)
         if not self.train_tasks:
             raise ValueError(f"taskset {cfg.env.taskset['id']!r} has no training tasks")
         self.by_key = {t.key: t for t in self.train_tasks}

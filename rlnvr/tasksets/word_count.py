@@ -15,9 +15,26 @@ import verifiers.v1 as vf
 from rlnvr.rubrics.length import word_count
 
 TOPICS = [
-    "the sea", "a storm", "the market", "a garden", "the moon", "a city at night", "winter",
-    "a train", "an election", "coffee", "a lost letter", "the harvest", "a library", "rain",
-    "a new phone", "the river", "a football match", "bread", "a quiet morning", "the stars",
+    "the sea",
+    "a storm",
+    "the market",
+    "a garden",
+    "the moon",
+    "a city at night",
+    "winter",
+    "a train",
+    "an election",
+    "coffee",
+    "a lost letter",
+    "the harvest",
+    "a library",
+    "rain",
+    "a new phone",
+    "the river",
+    "a football match",
+    "bread",
+    "a quiet morning",
+    "the stars",
 ]
 PROMPT = "Write about {topic} in exactly {n} words."
 
@@ -53,8 +70,9 @@ class WordCountTaskset(vf.Taskset[WordCountTask, WordCountConfig]):
     def load(self) -> Iterator[WordCountTask]:
         for n in range(self.config.min_words, self.config.max_words + 1):
             for topic in TOPICS:
-                data = WordCountData(id=f"{n}:{topic}", prompt=PROMPT.format(topic=topic, n=n),
-                                     topic=topic, target=n)
+                data = WordCountData(
+                    id=f"{n}:{topic}", prompt=PROMPT.format(topic=topic, n=n), topic=topic, target=n
+                )
                 yield WordCountTask(data, self.config.task)
 
 

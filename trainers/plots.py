@@ -1,0 +1,93 @@
+"""Plots of a training run, drawn from its own metrics.jsonl and eval.jsonl."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rlnvr.trainers.jsonl_log import read_rows
+
+PANELS = [
+    ("frac_zero_std", "groups dropped (zero reward spread)"),
+    ("clip_frac", "clip fraction"),
+    ("kl", "KL to reference (k3)"),
+    ("entropy", "policy entropy (nats/token)"),
+    ("completion_len", "completion length (tokens)"),
+    ("gen_tokens_per_s", "rollout tokens/s"),
+]
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_rewards(rows: list[dict], evals: list[dict], path: Path) -> None:
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)
+    steps = [r["step"] for r in rows]
+    mean = [r["reward_mean"] for r in rows]
+    std = [r["reward_std"] for r in rows]
+    ax.plot(steps, mean, color="C0", label="train reward (mean over rollouts)")
+    lower = [m - s for m, s in zip(mean, std, strict=True)]
+    upper = [m + s for m, s in zip(mean, std, strict=True)]
+    ax.fill_between(steps, lower, upper, color="C0", alpha=0.15, label="± std")
+    components = sorted({k for r in rows for k in r if k.startswith("reward/")})
+    if len(components) > 1:
+        for i, name in enumerate(components):
+            ax.plot(
+                steps,
+                [r.get(name) for r in rows],
+                lw=0.8,
+                color=f"C{i + 2}",
+                label=name.removeprefix("reward/"),
+            )
+    if evals:
+        ax.errorbar(
+            [e["step"] for e in evals],
+            [e["reward"] for e in evals],
+            yerr=[e.get("reward_ci95", 0) for e in evals],
+            fmt="o",
+            color="C3",
+            capsize=3,
+            label="held-out reward (95% CI)",
+        )
+    ax.set_xlabel("step")
+    ax.set_ylabel("reward")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def plot_training(rows: list[dict], path: Path) -> None:
+    plt = _pyplot()
+    panels = [(k, t) for k, t in PANELS if any(k in r for r in rows)]
+    fig, axes = plt.subplots(2, 3, figsize=(11, 5.5), dpi=110)
+    for ax, (key, title) in zip(axes.flat, panels, strict=False):
+        points = [(r["step"], r[key]) for r in rows if key in r]
+        ax.plot(*zip(*points, strict=True), lw=1)
+        ax.set_title(title, fontsize=9)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(panels) :]:
+        ax.axis("off")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def plot_run(run_dir: Path) -> list[Path]:
+    """Write ``reward.png`` and ``training.png`` into the run folder; return their paths."""
+    run_dir = Path(run_dir)
+    rows = read_rows(run_dir / "metrics.jsonl")
+    if not rows:
+        raise FileNotFoundError(f"{run_dir / 'metrics.jsonl'}: no metrics to plot")
+    evals = read_rows(run_dir / "eval.jsonl")
+    paths = [run_dir / "reward.png", run_dir / "training.png"]
+    plot_rewards(rows, evals, paths[0])
+    plot_training(rows, paths[1])
+    return paths
