@@ -63,10 +63,10 @@ class EvalConfig(BaseConfig):
     """Share of tasks (by key hash) never trained on, used for evaluation."""
     max_tasks: int = 40
     """Held-out tasks scored per evaluation (the first N in taskset order)."""
-    samples: int = 2
+    samples: int = 4
     """Completions per held-out task."""
-    temperature: float = 0.0
-    """Evaluation temperature (0: greedy; then one sample per task is enough)."""
+    temperature: float = 1.0
+    """Evaluation temperature: the policy as trained samples it (0: greedy, one per task)."""
 
 
 class EnvSection(BaseConfig):

@@ -32,7 +32,13 @@ from rlnvr.trainers import checkpoint
 from rlnvr.trainers.config import EvalConfig, TrainConfig
 from rlnvr.trainers.curriculum import Curriculum
 from rlnvr.trainers.evaluate import component_means, evaluate
-from rlnvr.trainers.gspo import group_advantages, informative_groups, policy_loss, token_logprobs
+from rlnvr.trainers.gspo import (
+    group_advantages,
+    informative_groups,
+    logprobs_and_entropy,
+    policy_loss,
+    token_logprobs,
+)
 from rlnvr.trainers.jsonl_log import JsonlLog, read_rows, trim_after
 from rlnvr.trainers.models import load_mlx, resolve
 from rlnvr.trainers.rollout import Rollout, generate_groups
@@ -130,15 +136,11 @@ class Trainer:
     # -- the update -------------------------------------------------------------------------
 
     def _loss(self, model, batch: Batch, ref):
-        logits = model(batch.inputs)
         temperature = self.cfg.sampling.temperature
-        logp = token_logprobs(logits, batch.targets, temperature)
+        logp, entropy = logprobs_and_entropy(model(batch.inputs), batch.targets, temperature)
         loss, stats = policy_loss(
             logp, batch.old, batch.mask, batch.advantages, self.cfg.trainer.loss, ref
         )
-        logits = mx.stop_gradient(logits.astype(mx.float32) / temperature)
-        probs = mx.softmax(logits, axis=-1)
-        entropy = -(probs * (logits - mx.logsumexp(logits, axis=-1, keepdims=True))).sum(-1)
         stats["entropy"] = (entropy * batch.mask).sum() / batch.mask.sum()
         return loss, stats
 
