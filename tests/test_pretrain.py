@@ -5,6 +5,7 @@ import mlx.core as mx
 import numpy as np
 import pytest
 
+from rlnvr.trainers.model_card import write_model_card
 from rlnvr.trainers.models import load_mlx, load_torch
 from rlnvr.trainers.pretrain import PretrainConfig, batch_indices, pretrain
 
@@ -57,6 +58,10 @@ def test_pretrain_writes_a_model_both_backends_load(data_dir, tmp_path):
     tmodel, _ = load_torch(tmp_path / "m")
     assert tokenizer.apply_chat_template([{"role": "user", "content": "hi"}], tokenize=False)
     assert sum(p.numel() for p in tmodel.parameters()) == stats["parameters"]
+    write_model_card(tmp_path / "m", command="rlnvr pretrain --seed 0")
+    card = (tmp_path / "m/README.md").read_text()
+    assert f"{stats['heldout_perplexity']:.1f}" in card and "rlnvr pretrain --seed 0" in card
+    assert (tmp_path / "m/loss.png").stat().st_size > 10_000
 
 
 def test_resume_after_kill_matches_uninterrupted_run(data_dir, tmp_path):

@@ -103,3 +103,28 @@ def test_resume_after_kill(tmp_path):
     wa = mx.load(str(tmp_path / "straight/model/model.safetensors"))
     wb = mx.load(str(tmp_path / "killed/model/model.safetensors"))
     assert all(np.allclose(np.array(wa[k]), np.array(wb[k]), atol=1e-5) for k in wa)
+
+
+@pytest.mark.parametrize("lora", [True, False])
+def test_kl_leash_to_reference_and_export(tmp_path, lora):
+    cfg = TrainConfig.model_validate({
+        "output": str(tmp_path), "model": {"lora": lora, "lora_layers": 2},
+        "trainer": {"tasks_per_step": 2, "group_size": 4, "learning_rate": 1e-3,
+                    "loss": {"kl_beta": 0.1}},
+        "sampling": {"max_tokens": 8}})
+    trainer = Trainer(cfg)
+    first = trainer.train_step()
+    second = trainer.train_step()
+    # the first minibatch of step 1 starts at the reference: KL only grows once weights move
+    assert 0 <= first["kl"] < second["kl"]
+    out = trainer.export()
+    if lora:
+        from rlnvr.trainers.models import load_mlx
+
+        model, _ = load_mlx("rlnvr-tiny", adapter_path=str(out))
+        trained = dict(_flat(trainer.model))
+        loaded = dict(_flat(model))
+        assert any("lora_a" in k for k in loaded)
+        assert all(mx.allclose(loaded[k], trained[k]) for k in loaded if "lora" in k)
+    else:
+        assert (out / "model.safetensors").exists() and (out / "tokenizer.json").exists()
