@@ -125,8 +125,12 @@ class Trainer:
         self.step = 0
 
     def _add_adapters(self) -> None:
+        """Fresh LoRA adapters, or keep training the ones loaded with ``model.adapters``."""
         m = self.cfg.model
         self.model.freeze()
+        if m.adapters:
+            self.model.unfreeze(keys=["lora_a", "lora_b"], strict=False)
+            return
         linear_to_lora_layers(
             self.model,
             min(m.lora_layers, len(self.model.layers)),
