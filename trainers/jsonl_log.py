@@ -15,7 +15,7 @@ from rlnvr.trainers.atomic import atomic_write_text
 def read_rows(path: Path) -> list[dict]:
     if not Path(path).exists():
         return []
-    return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+    return [json.loads(line) for line in Path(path).read_text().split("\n") if line.strip()]
 
 
 def trim_after(path: Path, step: int) -> list[dict]:
