@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 import rlnvr  # noqa: F401  (loads the fast BLAS before anything imports mlx)
+from rlnvr.cli_data import varro, walter
 
 app = typer.Typer(
     help="rlnvr: reinforcement learning from non-verified rewards.\n\n"
@@ -249,6 +250,10 @@ def _command_line() -> str:
     import sys
 
     return "rlnvr " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+
+
+app.add_typer(varro, name="varro")
+app.add_typer(walter, name="walter")
 
 
 def main() -> None:

@@ -68,3 +68,23 @@ def test_fast_blas_is_loaded_and_correct():
     assert rlnvr.BLAS.library, rlnvr.BLAS.reason
     _, err = matmul_check(n=128, repeats=1)
     assert err < 1e-4
+
+
+def test_varro_ingest_archives_is_idempotent(tmp_path, samples):
+    args = ("varro", "ingest", "--store", str(tmp_path / "store"),
+            "--archive", str(samples / "headlines/varro_daily"))
+    first = rlnvr_cli(*args)
+    assert first.returncode == 0, first.stderr
+    assert " 0 added" not in first.stdout
+    before = {p.name: p.read_bytes() for p in (tmp_path / "store").glob("*.json")}
+    second = rlnvr_cli(*args)
+    assert " 0 added" in second.stdout
+    assert before == {p.name: p.read_bytes() for p in (tmp_path / "store").glob("*.json")}
+
+
+def test_walter_ingest_reports_skips_and_writes_store(tmp_path, samples):
+    out = rlnvr_cli("walter", "ingest", str(samples / "bluesky"), "--store",
+                    str(tmp_path / "posts.jsonl"))
+    assert out.returncode == 0, out.stderr
+    assert "no_text" in out.stdout and "distinct linked URLs" in out.stdout
+    assert (tmp_path / "posts.jsonl").stat().st_size > 0
