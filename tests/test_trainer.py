@@ -17,17 +17,41 @@ from rlnvr.trainers.rollout import Rollout
 from rlnvr.trainers.trainer import Trainer, build_batch
 
 SMALL = [
-    "--trainer.tasks-per-step", "2", "--trainer.group-size", "4", "--sampling.max-tokens", "12",
-    "--trainer.learning-rate", "3e-4", "--env.eval.max-tasks", "4", "--trainer.checkpoint-every",
+    "--trainer.tasks-per-step",
+    "2",
+    "--trainer.group-size",
+    "4",
+    "--sampling.max-tokens",
+    "12",
+    "--trainer.learning-rate",
+    "3e-4",
+    "--env.eval.max-tasks",
+    "4",
+    "--trainer.checkpoint-every",
     "1",
 ]
 
 
 def train_cli(output: Path, steps: int, *extra: str) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "rlnvr.cli", "train", "--output", str(output),
-           "--trainer.steps", str(steps), *SMALL, *extra]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "COLUMNS": "200"})
+    cmd = [
+        sys.executable,
+        "-m",
+        "rlnvr.cli",
+        "train",
+        "--output",
+        str(output),
+        "--trainer.steps",
+        str(steps),
+        *SMALL,
+        *extra,
+    ]
+    return subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
 
 
 def test_build_batch_aligns_completion_logprobs_with_targets():
@@ -49,19 +73,32 @@ def test_two_step_train_run_end_to_end(tmp_path):
     assert "held-out reward: before" in out
     rows = read_rows(tmp_path / "run/metrics.jsonl")
     assert [r["step"] for r in rows] == [1, 2]
-    always = ("reward_mean", "reward_std", "reward/closeness", "metric/words", "frac_zero_std",
-              "completion_len", "truncated_frac", "gen_tokens_per_s")
+    always = (
+        "reward_mean",
+        "reward_std",
+        "reward/closeness",
+        "metric/words",
+        "frac_zero_std",
+        "entropy",
+        "completion_len",
+        "truncated_frac",
+        "gen_tokens_per_s",
+    )
     assert all(key in row for row in rows for key in always)
     updated = [row for row in rows if row["frac_zero_std"] < 1]
-    assert all(k in row for row in updated for k in ("loss", "clip_frac", "entropy", "log_ratio"))
+    assert all(k in row for row in updated for k in ("loss", "clip_frac", "log_ratio"))
     assert (tmp_path / "run/reward.png").exists() and (tmp_path / "run/model/config.json").exists()
     assert checkpoint.latest(tmp_path / "run").name == "step_000002"
 
 
 def test_checkpoint_round_trip(tmp_path):
-    cfg = TrainConfig.model_validate({"output": str(tmp_path), "trainer": {
-        "tasks_per_step": 2, "group_size": 4, "learning_rate": 3e-4},
-        "sampling": {"max_tokens": 8}})
+    cfg = TrainConfig.model_validate(
+        {
+            "output": str(tmp_path),
+            "trainer": {"tasks_per_step": 2, "group_size": 4, "learning_rate": 3e-4},
+            "sampling": {"max_tokens": 8},
+        }
+    )
     trainer = Trainer(cfg)
     trainer.train_step()
     trainer.save_checkpoint()
@@ -107,11 +144,19 @@ def test_resume_after_kill(tmp_path):
 
 @pytest.mark.parametrize("lora", [True, False])
 def test_kl_leash_to_reference_and_export(tmp_path, lora):
-    cfg = TrainConfig.model_validate({
-        "output": str(tmp_path), "model": {"lora": lora, "lora_layers": 2},
-        "trainer": {"tasks_per_step": 2, "group_size": 4, "learning_rate": 1e-3,
-                    "loss": {"kl_beta": 0.1}},
-        "sampling": {"max_tokens": 8}})
+    cfg = TrainConfig.model_validate(
+        {
+            "output": str(tmp_path),
+            "model": {"lora": lora, "lora_layers": 2},
+            "trainer": {
+                "tasks_per_step": 2,
+                "group_size": 4,
+                "learning_rate": 1e-3,
+                "loss": {"kl_beta": 0.1},
+            },
+            "sampling": {"max_tokens": 8},
+        }
+    )
     trainer = Trainer(cfg)
     first = trainer.train_step()
     second = trainer.train_step()

@@ -51,21 +51,9 @@ def informative_groups(rewards: np.ndarray, tol: float = 1e-8) -> np.ndarray:
 
 def token_logprobs(logits: mx.array, targets: mx.array, temperature: float = 1.0) -> mx.array:
     """log pi(target) under softmax(logits / T), shape (B, L)."""
-    return logprobs_and_entropy(logits, targets, temperature)[0]
-
-
-def logprobs_and_entropy(
-    logits: mx.array, targets: mx.array, temperature: float = 1.0
-) -> tuple[mx.array, mx.array]:
-    """log pi(target) and the policy's entropy (no gradient) per position, sharing one
-    normalisation over the vocabulary."""
     logits = logits.astype(mx.float32) / temperature
-    lse = mx.logsumexp(logits, axis=-1)
     picked = mx.take_along_axis(logits, targets[..., None], axis=-1).squeeze(-1)
-    plain = mx.stop_gradient(logits)
-    probs = mx.exp(plain - mx.stop_gradient(lse)[..., None])
-    entropy = mx.stop_gradient(lse) - (probs * plain).sum(axis=-1)
-    return picked - lse, entropy
+    return picked - mx.logsumexp(logits, axis=-1)
 
 
 def _clipped(ratio: mx.array, adv: mx.array, low: float, high: float):

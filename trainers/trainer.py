@@ -35,7 +35,6 @@ from rlnvr.trainers.evaluate import component_means, evaluate
 from rlnvr.trainers.gspo import (
     group_advantages,
     informative_groups,
-    logprobs_and_entropy,
     policy_loss,
     token_logprobs,
 )
@@ -141,12 +140,10 @@ class Trainer:
 
     def _loss(self, model, batch: Batch, ref):
         temperature = self.cfg.sampling.temperature
-        logp, entropy = logprobs_and_entropy(model(batch.inputs), batch.targets, temperature)
-        loss, stats = policy_loss(
+        logp = token_logprobs(model(batch.inputs), batch.targets, temperature)
+        return policy_loss(
             logp, batch.old, batch.mask, batch.advantages, self.cfg.trainer.loss, ref
         )
-        stats["entropy"] = (entropy * batch.mask).sum() / batch.mask.sum()
-        return loss, stats
 
     def _reference_logprobs(self, batch: Batch) -> mx.array | None:
         if self.cfg.trainer.loss.kl_beta <= 0:
@@ -217,6 +214,10 @@ class Trainer:
             **component_means([s for g in scores for s in g]),
             "frac_zero_std": float(1 - keep.mean()),
             "completion_len": gen_tokens / len(rollouts),
+            # Monte-Carlo estimate of the sampling policy's entropy: E_y~pi[-log pi(y)], from
+            # the log-probs generation already returned (a full-vocabulary entropy would cost
+            # a softmax over B x L x V in every update).
+            "entropy": -float(np.mean([lp for r in rollouts for lp in r.logprobs])),
             "truncated_frac": float(np.mean([r.truncated for r in rollouts])),
             "gen_tokens_per_s": gen_tokens / gen_seconds,
             "train_tokens_per_s": trained / train_seconds if samples else 0.0,
