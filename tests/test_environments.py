@@ -42,5 +42,7 @@ def test_taskset_loads_real_tasks(env_id):
 def test_offline_scoring_through_task_score(env_id):
     task = load(env_id)[0]
     assert score(task, "").reward == 0.0
-    assert score(task, HONEST[env_id]).reward == 1.0
-    assert score(task, "ok").reward < 0.5
+    honest = score(task, HONEST[env_id]).reward
+    # real rewards depend on the day's / URL's real data: an honest text scores well, not 1.0
+    assert honest >= 0.25
+    assert score(task, "ok").reward < min(0.5, honest)

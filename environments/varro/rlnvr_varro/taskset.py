@@ -1,52 +1,203 @@
-"""Varro taskset (placeholder): read a day's headlines, forecast what happens next.
+"""Varro taskset: read one day's headlines, forecast what happens next.
 
-This first version ships six real days of headlines and a length reward only. The real
-rewards (semantic closeness to the next day's headlines, the five-beat structure, echo and
-leak guards) arrive with the Varro issue; the task data and config shapes stay.
+A task is one UTC day t of real RSS headlines (``data/tasks.jsonl``, built by
+``scripts/make_varro_tasks.py`` from the archives through rlnvr's headline store). The prompt
+shows up to ``max_headlines`` of day t's headlines and asks for one short forecast paragraph
+with five beats. Day t+1's headlines ride in the task data for the reward and never appear
+in the prompt.
+
+Rewards (separate ``@vf.reward`` components, weights overridable with
+``[env.taskset.task.rewards] semantic = {weight = ...}``):
+
+* ``semantic`` (0.75): closeness to day t+1's headlines with an echo term against day t
+  (``rlnvr.rubrics.forecast_semantic``);
+* ``structure`` (0.25): the five beats, counted only in plausible sentences
+  (``rlnvr.rubrics.forecast_structure``).
+
+Each component is multiplied by the same guard, ``length_guard(words) x (1 - leak)``
+(``rlnvr.rubrics.forecast_guard``, ``rlnvr.rubrics.forecast_leak``), so empty, overlong,
+meta-talking, instruction-echoing or headline-pasting text cannot score well. Metrics:
+``zeros`` (1.0 when the weighted reward is exactly 0), ``leak``, ``words``, and the two
+similarities behind ``semantic`` (``sim_tomorrow``, ``sim_today``).
+
+Scoring knobs live on the task config (``VarroTaskConfig``, ``[env.taskset.task]``), not on
+the taskset config: a served worker rebuilds each task from its data and
+``config.taskset.task`` without calling ``load()``, so that is the only config a reward sees.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import inspect
+from collections.abc import Iterator, Mapping
+from typing import Literal
 
 import verifiers.v1 as vf
+from pydantic import Field
 
 from rlnvr.data_pipelines.packaged import read_jsonl
-from rlnvr.rubrics.length import band_score, word_count
-
-PROMPT = (
-    "Today's headlines ({day}):\n{headlines}\n\n"
-    "Write one short forecast paragraph about what happens next: the object, the direction "
-    "with a small magnitude, a tight timeframe, the drivers, and how to verify it."
+from rlnvr.rubrics.embeddings import DEFAULT_MODEL
+from rlnvr.rubrics.forecast_guard import length_guard
+from rlnvr.rubrics.forecast_leak import leak_score
+from rlnvr.rubrics.forecast_semantic import (
+    SemanticScore,
+    semantic_score,
+    shared_embedder,
 )
+from rlnvr.rubrics.forecast_structure import structure_score
+from rlnvr.rubrics.length import word_count
+
+INSTRUCTION = (
+    "Write one short forecast paragraph (40-120 words) about what happens next. Give five "
+    "beats: the object (what will move), its direction with a small magnitude, a tight "
+    "timeframe, the named drivers, and a verification sketch (the data or source that will "
+    "settle it). Write only the forecast."
+)
+PROMPT = "Today's headlines ({day}):\n{headlines}\n\n" + INSTRUCTION
+
+
+class VarroTaskConfig(vf.TaskConfig):
+    """Scoring knobs, under ``[env.taskset.task]``."""
+
+    semantic_mode: Literal["max", "topk_mean"] = "max"
+    """How similarities to a day's headlines aggregate: the best one, or the mean of the top k."""
+    semantic_k: int = Field(3, ge=1)
+    """k for ``topk_mean``."""
+    embedding_model: str = DEFAULT_MODEL
+    """Sentence-transformers model name or folder (default: all-MiniLM-L6-v2, offline)."""
+    echo_weight: float = Field(1.0, ge=0)
+    """Weight of the echo term: raw = s1 - echo_weight * max(0, s0 - s1)."""
+    semantic_floor: float = 0.25
+    """Raw similarity that maps to semantic 0 (tuned for MiniLM; change with the model)."""
+    semantic_ceiling: float = 0.7
+    """Raw similarity that maps to semantic 1."""
+    min_words: int = Field(25, ge=1)
+    """Below this the guard ramps down linearly to 0 at 0 words."""
+    max_words: int = Field(150, ge=1)
+    """Above this the guard ramps down linearly ..."""
+    hard_max_words: int = Field(250, ge=2)
+    """... to 0 here; longer text scores 0."""
+    leak_gate: bool = True
+    """Multiply every component by (1 - leak)."""
 
 
 class VarroConfig(vf.TasksetConfig):
-    max_headlines: int = 12
-    """Headlines shown in each prompt."""
+    """Load-time knobs, under ``[env.taskset]``; scoring knobs are under ``task``."""
+
+    max_headlines: int = Field(15, ge=1, le=20)
+    """Day-t headlines shown in each prompt (the packaged pool holds 20 or fewer)."""
+    max_reference: int = Field(40, ge=1)
+    """Day t+1 headlines the semantic reward compares against (the packaged data holds up to 40)."""
+    task: VarroTaskConfig = VarroTaskConfig()
 
 
 class VarroData(vf.TaskData):
     day: str
+    """Day t (ISO date): the headlines in the prompt."""
     headlines: list[str]
+    """Day t's headlines exactly as shown in the prompt."""
+    next_day: str
+    """Day t+1 (ISO date)."""
+    next_headlines: list[str]
+    """Day t+1's headlines: the reward's reference, never shown to the model."""
 
 
-class VarroTask(vf.Task[VarroData, vf.State, vf.TaskConfig]):
-    @vf.reward(weight=1.0)
-    async def length(self, trace: vf.Trace) -> float:
-        """Placeholder: a forecast paragraph of 40-120 words."""
-        return band_score(word_count(trace.last_reply), 40, 120)
+def _needs_runtime(fn) -> bool:
+    param = inspect.signature(fn).parameters.get("runtime")
+    return param is not None and param.default is inspect.Parameter.empty
+
+
+def _call(fn, available: dict) -> object:
+    params = inspect.signature(fn).parameters
+    return fn(**{name: available[name] for name in params if name in available})
+
+
+class VarroTask(vf.Task[VarroData, vf.State, VarroTaskConfig]):
+    def guard(self, text: str) -> float:
+        """length_guard(words) x (1 - leak): the factor every component is multiplied by."""
+        cfg = self.config
+        g = length_guard(word_count(text), cfg.min_words, cfg.max_words, cfg.hard_max_words)
+        if g > 0 and cfg.leak_gate:
+            g *= 1.0 - self.leak_of(text)
+        return g
+
+    def leak_of(self, text: str) -> float:
+        return leak_score(text, INSTRUCTION, self.data.headlines).leak
+
+    def semantic_of(self, text: str) -> SemanticScore:
+        cfg = self.config
+        return semantic_score(
+            text,
+            self.data.next_headlines,
+            self.data.headlines,
+            embedder=shared_embedder(cfg.embedding_model),
+            mode=cfg.semantic_mode,
+            k=cfg.semantic_k,
+            echo_weight=cfg.echo_weight,
+            floor=cfg.semantic_floor,
+            ceiling=cfg.semantic_ceiling,
+        )
+
+    @vf.reward(weight=0.75)
+    async def semantic(self, trace: vf.Trace) -> float:
+        """Closeness to day t+1's headlines minus echo of day t's, rescaled to [0, 1], guarded."""
+        text = trace.last_reply
+        g = self.guard(text)
+        return g * self.semantic_of(text).score if g > 0 else 0.0
+
+    @vf.reward(weight=0.25)
+    async def structure(self, trace: vf.Trace) -> float:
+        """Share of the five beats present in plausible sentences, stuffing-penalised, guarded."""
+        text = trace.last_reply
+        g = self.guard(text)
+        return g * structure_score(text).score if g > 0 else 0.0
+
+    @vf.metric
+    async def zeros(self, trace: vf.Trace) -> float:
+        """1.0 when the weighted reward is exactly 0. Metrics run before rewards in verifiers,
+        so this evaluates the task's reward hooks itself, with their configured weights
+        (plugged rewards included; ones that need a sandbox runtime and judges are left out)."""
+        total = 0.0
+        for fn in self.hooks("reward"):
+            if _needs_runtime(fn):
+                continue
+            result = _call(fn, {"task": self.data, "trace": trace})
+            if inspect.isawaitable(result):
+                result = await result
+            values = result.values() if isinstance(result, Mapping) else [result]
+            total += sum(getattr(fn, "_vf_weight", 1.0) * float(v) for v in values)
+        return float(total == 0.0)
+
+    @vf.metric
+    async def leak(self, trace: vf.Trace) -> float:
+        """Meta talk, instruction echo and pasted prompt headlines, combined, in [0, 1]."""
+        return self.leak_of(trace.last_reply)
 
     @vf.metric
     async def words(self, trace: vf.Trace) -> float:
         return float(word_count(trace.last_reply))
+
+    @vf.metric
+    async def sim_tomorrow(self, trace: vf.Trace) -> float:
+        """Aggregated cosine similarity to day t+1's headlines (unguarded, unscaled)."""
+        return self.semantic_of(trace.last_reply).sim_tomorrow
+
+    @vf.metric
+    async def sim_today(self, trace: vf.Trace) -> float:
+        """Aggregated cosine similarity to the prompt's day-t headlines (the echo side)."""
+        return self.semantic_of(trace.last_reply).sim_today
 
 
 class VarroTaskset(vf.Taskset[VarroTask, VarroConfig]):
     def load(self) -> Iterator[VarroTask]:
         for row in read_jsonl("rlnvr_varro", "data/tasks.jsonl"):
             headlines = row["headlines"][: self.config.max_headlines]
-            day = f"{row['id'][:4]}-{row['id'][4:6]}-{row['id'][6:]}"
-            prompt = PROMPT.format(day=day, headlines="\n".join(f"- {h}" for h in headlines))
-            data = VarroData(id=row["id"], prompt=prompt, day=day, headlines=headlines)
+            prompt = PROMPT.format(day=row["day"], headlines="\n".join(f"- {h}" for h in headlines))
+            data = VarroData(
+                id=row["id"],
+                prompt=prompt,
+                day=row["day"],
+                headlines=headlines,
+                next_day=row["next_day"],
+                next_headlines=row["next_headlines"][: self.config.max_reference],
+            )
             yield VarroTask(data, self.config.task)

@@ -1,5 +1,26 @@
-"""Walter: Write a Bluesky post about a linked article (rlnvr, verifiers v1 taskset)"""
+"""Walter: write a Bluesky post about a linked article, rewarded by real engagement (RLNVR).
 
-from rlnvr_walter.taskset import WalterConfig, WalterData, WalterTask, WalterTaskset
+rlnvr's verifiers v1 taskset; see README.md for the reward, the data and the arguments.
+"""
 
-__all__ = ["WalterConfig", "WalterData", "WalterTask", "WalterTaskset"]
+from rlnvr_walter.taskset import (
+    HistoricalPost,
+    TransferRef,
+    WalterConfig,
+    WalterData,
+    WalterScoring,
+    WalterTask,
+    WalterTaskset,
+    shared_embedder,
+)
+
+__all__ = [
+    "HistoricalPost",
+    "TransferRef",
+    "WalterConfig",
+    "WalterData",
+    "WalterScoring",
+    "WalterTask",
+    "WalterTaskset",
+    "shared_embedder",
+]

@@ -1,56 +1,344 @@
-"""Walter taskset (placeholder): write a Bluesky post about a linked article.
+"""Walter taskset: write a Bluesky post about a linked article, rewarded by real engagement.
 
-This first version ships twenty real linked articles from the Bluesky sample and a length
-reward only. The engagement-weighted RLNVR reward and its penalties arrive with the Walter
-issue; the task data and config shapes stay.
+A task is one article (canonical URL, title, description) that real people posted about on
+Bluesky. The reward is RLNVR (``rlnvr.rubrics.engagement``): how closely the written post
+resembles the historical posts about that URL that did unusually well for their authors,
+in [0, 1]; single-post URLs transfer from similar posts about other articles. Each hack
+the similarity reward invites has its own negatively weighted penalty in [0, 1]
+(``rlnvr.rubrics.hacks``), so ``trace.rewards`` shows which one a policy tried and a TOML
+file can re-weigh or switch off any of them:
+
+    [env.taskset.task.rewards]
+    engagement = { weight = 1.0 }
+    near_copy = { weight = -1.0 }
+    hashtag_spam = { weight = 0.0 }    # ablation: no hashtag penalty
+
+Total = engagement - near_copy - over_length - 0.5 x (prompt_echo + hashtag_spam +
+link_dump + repetition + keyword_stuffing + emoji_spam). An honest on-topic post keeps its
+engagement; a verbatim copy of the best post nets 0 (engagement 1, near_copy 1); an empty
+reply is 0.
 """
 
 from __future__ import annotations
 
+import re
+import threading
 from collections.abc import Iterator
+from functools import lru_cache
 
+import numpy as np
 import verifiers.v1 as vf
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from rlnvr.data_pipelines.packaged import read_jsonl
-from rlnvr.rubrics.length import band_score, word_count
+from rlnvr.rubrics import hacks
+from rlnvr.rubrics import text as units
+from rlnvr.rubrics.embeddings import DEFAULT_MODEL, Embedder
+from rlnvr.rubrics.engagement import TransferMode, engagement_reward, engagement_values
 
-PROMPT = "Write a Bluesky post about this article.\nTitle: {title}\n{description}"
-MAX_GRAPHEMES = 300
+PACKAGE = "rlnvr_walter"
+MAX_GRAPHEMES = hacks.BLUESKY_LIMIT
+SHIPPED_TRANSFER_K = 8  # neighbours stored per single-post URL in data/tasks.jsonl
+INSTRUCTION = (
+    "Write a Bluesky post about this article, at most {limit} characters. "
+    "The link is attached as a card, so do not paste it. Reply with the post text only."
+)
+PROMPT = "{instruction}\n\nTitle: {title}\n{description}"
+_THINK = re.compile(r"^\s*<think>.*?</think>\s*", re.DOTALL)
+
+
+# --- shared resources: one embedder per model name, the transfer pool, the data meta -----
+
+_EMBEDDERS: dict[str, Embedder] = {}
+_EMBEDDERS_LOCK = threading.Lock()
+
+
+def shared_embedder(model: str = DEFAULT_MODEL) -> Embedder:
+    """The process-wide ``Embedder`` for ``model``: every task shares its weights and cache,
+    so each reference post is embedded once per process, whatever the number of tasks."""
+    with _EMBEDDERS_LOCK:
+        if model not in _EMBEDDERS:
+            _EMBEDDERS[model] = Embedder(model)
+        return _EMBEDDERS[model]
+
+
+@lru_cache(maxsize=1)
+def load_meta() -> dict:
+    import json
+    from importlib.resources import files
+
+    return json.loads(files(PACKAGE).joinpath("data/meta.json").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def load_pool() -> tuple[dict, ...]:
+    """The transfer pool (posts on other URLs that single-post tasks point at by index)."""
+    return tuple(read_jsonl(PACKAGE, "data/pool.jsonl"))
+
+
+# --- config and task data ---------------------------------------------------------------
 
 
 class WalterConfig(vf.TasksetConfig):
+    min_posts: int = 1
+    """Only URLs with at least this many historical posts become tasks (2 keeps only the
+    URLs with within-URL engagement contrast)."""
+    transfer: TransferMode = "max"
+    """How single-post URLs use the posts about similar articles: `max` (the best matching
+    neighbour), `topk_mean` (the mean over the `transfer_k` neighbours) or `off`."""
+    transfer_k: int = 5
+    """Neighbours per single-post URL (at most 8 are shipped)."""
+    embedding_model: str = DEFAULT_MODEL
+    """Sentence-transformers model name or folder for post similarity (default: the bundled
+    all-MiniLM-L6-v2, offline). The shipped neighbour relevances were found with the default."""
+    sim_low: float = 0.30
+    """Cosine at or below which a post earns no engagement reward (about the 95th percentile
+    of similarity between posts about different articles in the sample: 0.305)."""
+    sim_high: float = 0.72
+    """Cosine at which closeness to a reference post is full (about the 90th percentile of
+    similarity between posts about the same article: 0.723)."""
+    max_graphemes: int = MAX_GRAPHEMES
+    """Post length limit in graphemes (Bluesky: 300)."""
     with_description: bool = True
     """Show the article's description under its title."""
+
+    @model_validator(mode="after")
+    def _check(self) -> WalterConfig:
+        if not 0 <= self.transfer_k <= SHIPPED_TRANSFER_K:
+            raise ValueError(f"transfer_k must be in 0..{SHIPPED_TRANSFER_K}")
+        if not -1.0 <= self.sim_low < self.sim_high <= 1.0:
+            raise ValueError("need -1 <= sim_low < sim_high <= 1")
+        if self.min_posts < 1 or self.max_graphemes < 1:
+            raise ValueError("min_posts and max_graphemes must be >= 1")
+        return self
+
+
+class HistoricalPost(BaseModel):
+    """A real post about the task's URL; ``weight`` = log1p(engagement) - author baseline."""
+
+    model_config = ConfigDict(frozen=True)
+    text: str
+    weight: float
+    uri: str = ""
+
+
+class TransferRef(BaseModel):
+    """A post about another article in the shared pool, with its relevance to this URL."""
+
+    model_config = ConfigDict(frozen=True)
+    pool: int
+    relevance: float
+
+
+class WalterScoring(BaseModel):
+    """How this task is scored, recorded with the task so a trace says how it was scored."""
+
+    model_config = ConfigDict(frozen=True)
+    embedding_model: str = DEFAULT_MODEL
+    sim_low: float = 0.30
+    sim_high: float = 0.72
+    transfer: TransferMode = "max"
+    weight_centre: float = 0.0
+    weight_scale: float = 1.0
+    max_graphemes: int = MAX_GRAPHEMES
 
 
 class WalterData(vf.TaskData):
     url: str
     title: str
     description: str = ""
+    """The article's description (its link card text)."""
+    posts: list[HistoricalPost] = []
+    transfer: list[TransferRef] = []
+    scoring: WalterScoring = WalterScoring()
+
+
+# --- the task ---------------------------------------------------------------------------
+
+
+def reply_text(trace: vf.Trace) -> str:
+    """The post the model wrote: the last reply, a leading <think> block dropped."""
+    return _THINK.sub("", units.as_text(trace.last_reply)).strip()
 
 
 class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
+    @property
+    def key(self) -> str:
+        return self.data.id or self.hash
+
+    # references and similarities (embeddings are cached by text in the shared embedder)
+
+    def _embedder(self) -> Embedder:
+        return shared_embedder(self.data.scoring.embedding_model)
+
+    def _transfer_posts(self) -> list[tuple[dict, float]]:
+        if self.data.scoring.transfer == "off" or not self.data.transfer:
+            return []
+        pool = load_pool()
+        return [(pool[t.pool], t.relevance) for t in self.data.transfer if 0 <= t.pool < len(pool)]
+
+    def references(self) -> list[str]:
+        """Every post this task compares against: its own, then its transfer posts."""
+        return [p.text for p in self.data.posts] + [p["text"] for p, _ in self._transfer_posts()]
+
+    def _similarities(self, text: str) -> np.ndarray:
+        """Cosine of the reply to each reference, on prose (links removed; 0 if none left)."""
+        refs = [units.prose(r) for r in self.references()]
+        sims = np.zeros(len(refs))
+        mine = units.prose(text)
+        keep = [i for i, r in enumerate(refs) if r]
+        if mine and keep:
+            sims[keep] = self._embedder().similarity([mine], [refs[i] for i in keep])[0]
+        return sims
+
+    def _sources(self) -> list[str]:
+        """What the prompt showed: pasting any of it is prompt echo."""
+        instruction = INSTRUCTION.format(limit=self.data.scoring.max_graphemes)
+        return [self.data.title, self.data.description, instruction]
+
+    # rewards (each visible in trace.rewards; weights are the defaults, TOML overrides them)
+
     @vf.reward(weight=1.0)
-    async def length(self, trace: vf.Trace) -> float:
-        """Placeholder: 8-50 words and within Bluesky's 300-character limit."""
-        text = trace.last_reply
-        return band_score(word_count(text), 8, 50) if len(text) <= MAX_GRAPHEMES else 0.0
+    async def engagement(self, trace: vf.Trace) -> float:
+        """RLNVR: closeness to the posts that did unusually well on this URL, in [0, 1]."""
+        text = reply_text(trace)
+        if hacks.is_blank(text) or not self.data.posts:
+            return 0.0
+        sims = self._similarities(text)
+        s = self.data.scoring
+        own = len(self.data.posts)
+        transfer = self._transfer_posts()
+        return engagement_reward(
+            sims[:own],
+            engagement_values([p.weight for p in self.data.posts], s.weight_centre, s.weight_scale),
+            low=s.sim_low,
+            high=s.sim_high,
+            transfer_similarities=sims[own:],
+            transfer_values=engagement_values(
+                [p["weight"] for p, _ in transfer], s.weight_centre, s.weight_scale
+            ),
+            transfer_relevance=[r for _, r in transfer],
+            mode=s.transfer,
+        )
+
+    @vf.reward(weight=-1.0)
+    async def near_copy(self, trace: vf.Trace) -> float:
+        """Copy of a reference post: character 5-gram overlap or embedding cosine >= 0.9."""
+        text = reply_text(trace)
+        if hacks.is_blank(text):
+            return 0.0
+        sims = self._similarities(text)
+        semantic = hacks.semantic_copy(float(sims.max()) if sims.size else None)
+        return max(hacks.near_copy(text, self.references()), semantic)
+
+    @vf.reward(weight=-1.0)
+    async def over_length(self, trace: vf.Trace) -> float:
+        """Over the grapheme limit: 0.5 one over, 1 at twice the limit."""
+        return hacks.over_length(reply_text(trace), self.data.scoring.max_graphemes)
+
+    @vf.reward(weight=-0.5)
+    async def prompt_echo(self, trace: vf.Trace) -> float:
+        """Pasted title, description or instructions."""
+        return hacks.prompt_echo(reply_text(trace), self._sources())
+
+    @vf.reward(weight=-0.5)
+    async def hashtag_spam(self, trace: vf.Trace) -> float:
+        """More than two hashtags, or a post that is mostly hashtags."""
+        return hacks.hashtag_spam(reply_text(trace))
+
+    @vf.reward(weight=-0.5)
+    async def link_dump(self, trace: vf.Trace) -> float:
+        """More than two links, or a post that is mostly a link."""
+        return hacks.link_dump(reply_text(trace))
+
+    @vf.reward(weight=-0.5)
+    async def repetition(self, trace: vf.Trace) -> float:
+        """Repeated phrases, one keyword everywhere, repeated character runs."""
+        return hacks.repetition(reply_text(trace))
+
+    @vf.reward(weight=-0.5)
+    async def keyword_stuffing(self, trace: vf.Trace) -> float:
+        """A list of keywords instead of a sentence (almost no function words)."""
+        return hacks.keyword_stuffing(reply_text(trace))
+
+    @vf.reward(weight=-0.5)
+    async def emoji_spam(self, trace: vf.Trace) -> float:
+        """More than three emoji, or emoji making up much of the post."""
+        return hacks.emoji_spam(reply_text(trace))
+
+    # metrics (recorded, not summed)
 
     @vf.metric
-    async def chars(self, trace: vf.Trace) -> float:
-        return float(len(trace.last_reply))
+    async def graphemes(self, trace: vf.Trace) -> float:
+        return float(units.grapheme_count(reply_text(trace)))
+
+    @vf.metric
+    async def words(self, trace: vf.Trace) -> float:
+        return float(len(units.words(reply_text(trace))))
+
+    @vf.metric
+    async def hashtags(self, trace: vf.Trace) -> float:
+        return float(len(units.hashtags(reply_text(trace))))
+
+    @vf.metric
+    async def links(self, trace: vf.Trace) -> float:
+        return float(len(units.links(reply_text(trace))))
+
+    @vf.metric
+    async def emoji(self, trace: vf.Trace) -> float:
+        return float(len(units.emoji(reply_text(trace))))
+
+    @vf.metric
+    async def similarity(self, trace: vf.Trace) -> float:
+        """Highest cosine to a historical post about this URL (0 for a blank reply)."""
+        text = reply_text(trace)
+        if hacks.is_blank(text) or not self.data.posts:
+            return 0.0
+        return float(self._similarities(text)[: len(self.data.posts)].max())
+
+    @vf.metric
+    async def transfer_posts(self, trace: vf.Trace) -> float:
+        """Posts about other articles this task transfers from (0 for multi-post URLs)."""
+        return float(len(self._transfer_posts()))
+
+
+# --- the taskset ------------------------------------------------------------------------
 
 
 class WalterTaskset(vf.Taskset[WalterTask, WalterConfig]):
+    """One task per linked article in the packaged Bluesky sample (see data/meta.json)."""
+
     def load(self) -> Iterator[WalterTask]:
-        for row in read_jsonl("rlnvr_walter", "data/tasks.jsonl"):
-            description = row["description"] if self.config.with_description else ""
-            prompt = PROMPT.format(title=row["title"], description=description).strip()
+        cfg = self.config
+        meta = load_meta()
+        scoring = WalterScoring(
+            embedding_model=cfg.embedding_model,
+            sim_low=cfg.sim_low,
+            sim_high=cfg.sim_high,
+            transfer=cfg.transfer,
+            weight_centre=meta["weight_centre"],
+            weight_scale=meta["weight_scale"],
+            max_graphemes=cfg.max_graphemes,
+        )
+        instruction = INSTRUCTION.format(limit=cfg.max_graphemes)
+        for row in read_jsonl(PACKAGE, "data/tasks.jsonl"):
+            if len(row["posts"]) < cfg.min_posts:
+                continue
+            description = row["description"] if cfg.with_description else ""
+            prompt = PROMPT.format(
+                instruction=instruction, title=row["title"], description=description
+            ).strip()
+            transfer = [
+                TransferRef(pool=i, relevance=r) for i, r in row["transfer"][: cfg.transfer_k]
+            ]
             data = WalterData(
                 id=row["id"],
                 prompt=prompt,
                 url=row["url"],
                 title=row["title"],
                 description=row["description"],
+                posts=[HistoricalPost(**p) for p in row["posts"]],
+                transfer=transfer if cfg.transfer != "off" else [],
+                scoring=scoring,
             )
-            yield WalterTask(data, self.config.task)
+            yield WalterTask(data, cfg.task)

@@ -1,0 +1,235 @@
+"""Build Walter's packaged task data from Bluesky posts (files or folders, any shape).
+
+    python scripts/make_walter_tasks.py [PATHS ...]      # default: data/samples/bluesky
+
+Writes three files into ``rlnvr_walter/data/``:
+
+- ``tasks.jsonl``: one row per linked article (canonical URL) that has a title: the
+  article's title and description and its historical posts with their normalised weights
+  (log1p(engagement) minus the author's baseline), plus, for single-post URLs, the transfer
+  neighbours as ``[pool index, relevance]`` pairs;
+- ``pool.jsonl``: the posts the transfer neighbours point at (shared by every task, never
+  repeated per task);
+- ``meta.json``: the global weight centre/scale the reward's logistic uses, the embedding
+  model that found the neighbours, the similarity calibration, and the ingest summary.
+
+Task order is stable across rebuilds: URLs already in ``tasks.jsonl`` keep their positions
+(so ``--select.include.idx`` ranges keep meaning the same tasks), new URLs follow, oldest
+first post first.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from rlnvr.data_pipelines.author_baselines import DEFAULT_K, author_baselines, posts_by_url
+from rlnvr.data_pipelines.bluesky_posts import IngestSummary, Post, canonical_url, ingest_paths
+from rlnvr.rubrics.embeddings import DEFAULT_MODEL, Embedder
+from rlnvr.rubrics.engagement import weight_scale
+from rlnvr.rubrics.text import prose
+from rlnvr.trainers.atomic import atomic_write_text
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+TRANSFER_K = 8  # neighbours stored per single-post URL (WalterConfig.transfer_k <= this)
+MAX_POSTS = 50  # historical posts kept per URL (the highest weights)
+
+
+@dataclass
+class BuildSummary:
+    ingest: IngestSummary
+    tasks: int = 0
+    multi_post: int = 0
+    pool: int = 0
+    skipped_untitled: int = 0
+    calibration: dict[str, float] = field(default_factory=dict)
+    bytes: dict[str, int] = field(default_factory=dict)
+
+    def table(self) -> str:
+        sizes = ", ".join(f"{name} {size / 1024:.0f} KiB" for name, size in self.bytes.items())
+        cal = ", ".join(f"{k} {v:.3f}" for k, v in self.calibration.items())
+        return (
+            f"{self.ingest.table()}\n"
+            f"{self.tasks} tasks ({self.multi_post} with 2+ posts, "
+            f"{self.tasks - self.multi_post} single-post with transfer), "
+            f"{self.skipped_untitled} URLs skipped (no title, or only bare links), "
+            f"pool {self.pool} posts\n"
+            f"similarity calibration: {cal}\nfiles: {sizes}"
+        )
+
+
+def _first(values: Iterable[str | None]) -> str:
+    """The most common non-empty value, ties to the first seen."""
+    counts = Counter(v.strip() for v in values if v and v.strip())
+    return counts.most_common(1)[0][0] if counts else ""
+
+
+def _previous_order(path: Path) -> list[str]:
+    if not path.exists():
+        return []
+    order = []
+    for line in path.read_text(encoding="utf-8").split("\n"):
+        if line.strip():
+            url = canonical_url(json.loads(line).get("url"))
+            if url and url not in order:
+                order.append(url)
+    return order
+
+
+def _percentiles(values: Sequence[float], qs: Sequence[int]) -> list[float]:
+    return [float(v) for v in np.percentile(np.asarray(values), qs)] if values else []
+
+
+def build_rows(
+    posts: Sequence[Post],
+    embedder: Embedder,
+    previous: Sequence[str] = (),
+    transfer_k: int = TRANSFER_K,
+    max_posts: int = MAX_POSTS,
+    seed: int = 0,
+) -> tuple[list[dict], list[dict], dict]:
+    """(task rows, pool rows, meta) from deduplicated posts; pure apart from embedding."""
+    baselines = author_baselines(posts, DEFAULT_K)  # every post counts for its author
+    # References are posts with words besides the link: a bare link cannot be resembled.
+    groups = {
+        u: kept
+        for u, ps in posts_by_url(posts).items()
+        if (kept := [p for p in ps if prose(p.text)])
+    }
+    weight = {p.uri: round(baselines.weight(p), 4) for ps in groups.values() for p in ps}
+    centre, scale = weight_scale(list(weight.values()))
+
+    titled = {u: ps for u, ps in groups.items() if _first(p.title for p in ps)}
+    first_seen = {u: ps[0].created_at for u, ps in titled.items()}
+    rank = {u: i for i, u in enumerate(previous)}
+    order = sorted(titled, key=lambda u: (rank.get(u, len(rank)), first_seen[u], u))
+
+    # Embed every linked post once: neighbours for transfer, and the calibration numbers.
+    every = [(u, p) for u, ps in groups.items() for p in ps]
+    vectors = embedder.encode([prose(p.text) for _, p in every])
+    urls = np.array([u for u, _ in every])
+    row_of = {p.uri: i for i, (_, p) in enumerate(every)}
+
+    pool_index: dict[str, int] = {}
+    pool: list[dict] = []
+    tasks: list[dict] = []
+    for url in order:
+        own = sorted(titled[url], key=lambda p: -weight[p.uri])[:max_posts]
+        row = {
+            "id": url,
+            "url": url,
+            "title": _first(p.title for p in titled[url]),
+            "description": _first(p.description for p in titled[url]),
+            "posts": [{"uri": p.uri, "text": p.text, "weight": weight[p.uri]} for p in own],
+            "transfer": [],
+        }
+        if len(own) == 1 and transfer_k > 0:
+            sims = vectors @ vectors[row_of[own[0].uri]]
+            sims[urls == url] = -np.inf
+            for i in np.argsort(-sims, kind="stable")[: transfer_k * 2]:
+                _, neighbour = every[i]
+                if sims[i] <= 0 or prose(neighbour.text) == prose(own[0].text):
+                    continue  # unrelated, or the same text cross-posted to another URL
+                if neighbour.uri not in pool_index:
+                    pool_index[neighbour.uri] = len(pool)
+                    pool.append(
+                        {
+                            "uri": neighbour.uri,
+                            "url": neighbour.url,
+                            "text": neighbour.text,
+                            "weight": weight[neighbour.uri],
+                        }
+                    )
+                row["transfer"].append([pool_index[neighbour.uri], round(float(sims[i]), 4)])
+                if len(row["transfer"]) == transfer_k:
+                    break
+        tasks.append(row)
+
+    within = [
+        float(vectors[row_of[a.uri]] @ vectors[row_of[b.uri]])
+        for ps in groups.values()
+        for i, a in enumerate(ps)
+        for b in ps[i + 1 :]
+    ]
+    rng = random.Random(seed)
+    cross = []
+    for _ in range(min(5000, len(every) * 4)):
+        i, j = rng.randrange(len(every)), rng.randrange(len(every))
+        if urls[i] != urls[j]:
+            cross.append(float(vectors[i] @ vectors[j]))
+    w50, w90 = _percentiles(within, [50, 90]) or [float("nan")] * 2
+    c50, c95 = _percentiles(cross, [50, 95]) or [float("nan")] * 2
+    meta = {
+        "weight_centre": round(centre, 4),
+        "weight_scale": round(scale, 4),
+        "baseline_k": DEFAULT_K,
+        "embedding_model": embedder.model_name,
+        "transfer_k": transfer_k,
+        "max_posts": max_posts,
+        "calibration": {
+            "same_url_p50": round(w50, 4),
+            "same_url_p90": round(w90, 4),
+            "other_url_p50": round(c50, 4),
+            "other_url_p95": round(c95, 4),
+        },
+        "counts": {
+            "posts": len(posts),
+            "linked_posts": len(every),
+            "urls": len(groups),
+            "tasks": len(tasks),
+            "multi_post_tasks": sum(len(t["posts"]) > 1 for t in tasks),
+            "pool": len(pool),
+        },
+    }
+    return tasks, pool, meta
+
+
+def _dump_jsonl(rows: Iterable[dict]) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in rows)
+
+
+def build(
+    paths: Sequence[str | Path],
+    out_dir: str | Path = DATA_DIR,
+    embedder: Embedder | None = None,
+    transfer_k: int = TRANSFER_K,
+    max_posts: int = MAX_POSTS,
+) -> BuildSummary:
+    """Ingest ``paths``, build the rows and write ``tasks.jsonl``, ``pool.jsonl`` and
+    ``meta.json`` into ``out_dir`` atomically."""
+    out = Path(out_dir)
+    posts, ingest = ingest_paths(paths)
+    embedder = embedder or Embedder(DEFAULT_MODEL)
+    previous = _previous_order(out / "tasks.jsonl")
+    tasks, pool, meta = build_rows(posts, embedder, previous, transfer_k, max_posts)
+    meta["ingest"] = {
+        "files": ingest.files,
+        "records": ingest.records,
+        "unique": ingest.unique,
+        "skipped": dict(sorted(ingest.skipped.items())),
+    }
+    files = {
+        "tasks.jsonl": _dump_jsonl(tasks),
+        "pool.jsonl": _dump_jsonl(pool),
+        "meta.json": json.dumps(meta, indent=2, ensure_ascii=False) + "\n",
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        atomic_write_text(out / name, text)
+        (out / name).chmod(0o644)  # package data: readable by all (the temp file was 0600)
+    titled_urls = {t["url"] for t in tasks}
+    return BuildSummary(
+        ingest=ingest,
+        tasks=len(tasks),
+        multi_post=meta["counts"]["multi_post_tasks"],
+        pool=len(pool),
+        skipped_untitled=meta["counts"]["urls"] - len(titled_urls),
+        calibration=meta["calibration"],
+        bytes={name: len(text.encode("utf-8")) for name, text in files.items()},
+    )

@@ -1,0 +1,139 @@
+"""Build the Varro taskset's packaged tasks from archived headlines.
+
+    python scripts/make_varro_tasks.py [HEADLINES_DIR] [--out PATH]
+
+HEADLINES_DIR (default ``data/samples/headlines``) holds the two archive formats
+(``varro_daily/*_headlines.json`` and ``foresight_forge_raw/*.json``). They go through the
+same importer as ``rlnvr varro ingest`` (``import_archives`` into a ``HeadlineStore`` in a
+temporary folder), so every headline sits on the UTC day it was published, deduplicated
+across both archives. A task is a day ``t`` with at least ``--min-today`` usable headlines
+whose calendar next day ``t+1`` has at least ``--min-tomorrow``; each row is
+
+    {"id": "2025-08-05", "day": "2025-08-05", "headlines": [...],
+     "next_day": "2025-08-06", "next_headlines": [...]}
+
+``headlines`` is day t's pool for the prompt (the taskset shows the first ``max_headlines``),
+``next_headlines`` day t+1's reference for the reward (never shown to the model).
+
+Selection is deterministic and spreads over sources: titles are cleaned of boilerplate
+listings that carry no event (earnings-call transcripts and slide decks, "rates today"
+tables, job ads), deduplicated case-insensitively, then taken round-robin over sources
+(sources in descending order of how many headlines they sent that day, ties by name; within
+a source in publication order), so one prolific feed cannot fill the prompt. A title of day
+t+1 that also appears on day t is dropped from the reference: restating today must not
+match tomorrow exactly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import tempfile
+from collections import OrderedDict
+from datetime import timedelta
+from pathlib import Path
+
+from rlnvr.data_pipelines.headline_archives import import_archives
+from rlnvr.data_pipelines.headline_store import Headline, HeadlineStore
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_SRC = REPO / "data" / "samples" / "headlines"
+DEFAULT_OUT = REPO / "environments" / "varro" / "rlnvr_varro" / "data" / "tasks.jsonl"
+MAX_BYTES = 1_000_000
+
+# Listings, not events: a transcript or slide deck of an earnings call, daily rate tables,
+# job ads, screener lists. Matched case-insensitively against the title.
+BOILERPLATE = re.compile(
+    r"earnings (?:call|conference call) (?:transcript|presentation)"
+    r"|results - earnings call presentation"
+    r"|\brates? today\b"
+    r"|\bis hiring\b"
+    r"|^daily [-–] vickers"
+    r"|^weekly stock list$",
+    re.IGNORECASE,
+)
+MIN_WORDS = 4  # "Opinion", "Perfume reviews": too short to forecast from
+
+
+def usable(title: str) -> bool:
+    return len(title.split()) >= MIN_WORDS and not BOILERPLATE.search(title)
+
+
+def norm(title: str) -> str:
+    return " ".join(re.sub(r"[^\w%$]+", " ", title.casefold()).split())
+
+
+def spread(headlines: list[Headline], limit: int, exclude: set[str] = frozenset()) -> list[str]:
+    """Up to ``limit`` usable titles, round-robin over sources (see the module docstring)."""
+    by_source: OrderedDict[str, list[str]] = OrderedDict()
+    seen = set(exclude)
+    for h in headlines:  # the store keeps each day in publication order
+        key = norm(h.title)
+        if not usable(h.title) or key in seen:
+            continue
+        seen.add(key)
+        by_source.setdefault(h.source or h.feed or "?", []).append(h.title)
+    queues = sorted(by_source.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    picked: list[str] = []
+    depth = 0
+    while len(picked) < limit and any(depth < len(q) for _, q in queues):
+        for _, titles in queues:
+            if depth < len(titles) and len(picked) < limit:
+                picked.append(titles[depth])
+        depth += 1
+    return picked
+
+
+def build(
+    src: Path, pool: int = 20, reference: int = 40, min_today: int = 12, min_tomorrow: int = 8
+) -> tuple[list[dict], str]:
+    with tempfile.TemporaryDirectory() as tmp:
+        store = HeadlineStore(tmp)
+        report = import_archives(store, src)
+        days = store.days()
+        per_day = {d: store.day(d) for d in days}
+    rows = []
+    for day in days:
+        nxt = day + timedelta(days=1)
+        if nxt not in per_day:
+            continue
+        today = spread(per_day[day], pool)
+        all_today = {norm(h.title) for h in per_day[day]}
+        tomorrow = spread(per_day[nxt], reference, exclude=all_today)
+        if len(today) < min_today or len(tomorrow) < min_tomorrow:
+            continue
+        rows.append(
+            {
+                "id": day.isoformat(),
+                "day": day.isoformat(),
+                "headlines": today,
+                "next_day": nxt.isoformat(),
+                "next_headlines": tomorrow,
+            }
+        )
+    return rows, str(report).splitlines()[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("src", nargs="?", type=Path, default=DEFAULT_SRC)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--pool", type=int, default=20, help="day-t headlines kept per task")
+    parser.add_argument("--reference", type=int, default=40, help="day t+1 headlines kept")
+    parser.add_argument("--min-today", type=int, default=12)
+    parser.add_argument("--min-tomorrow", type=int, default=8)
+    args = parser.parse_args()
+    rows, summary = build(args.src, args.pool, args.reference, args.min_today, args.min_tomorrow)
+    text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    size = len(text.encode("utf-8"))
+    if size > MAX_BYTES:
+        raise SystemExit(f"{size} bytes is over the {MAX_BYTES}-byte budget: lower --reference")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    print(f"import: {summary}")
+    print(f"{len(rows)} tasks ({rows[0]['day']} .. {rows[-1]['day']}), {size} bytes -> {args.out}")
+
+
+if __name__ == "__main__":
+    main()
