@@ -10,6 +10,7 @@ any sentence-transformers model name or folder works the same way.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 
@@ -91,3 +92,16 @@ class Embedder:
 
     def __len__(self) -> int:
         return len(self._cache)
+
+
+_SHARED: dict[str, Embedder] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_embedder(model: str = DEFAULT_MODEL) -> Embedder:
+    """One ``Embedder`` per model name per process: every task, reward call and test shares
+    its weights and cache, so a reference text is embedded once and the model loads once."""
+    with _SHARED_LOCK:
+        if model not in _SHARED:
+            _SHARED[model] = Embedder(model)
+        return _SHARED[model]

@@ -31,32 +31,18 @@ embedding model needs its own.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
-from rlnvr.rubrics.embeddings import DEFAULT_MODEL, Embedder
+from rlnvr.rubrics.embeddings import Embedder, shared_embedder
 
 Mode = Literal["max", "topk_mean"]
 
 DEFAULT_FLOOR = 0.25
 DEFAULT_CEILING = 0.70
-
-_EMBEDDERS: dict[str, Embedder] = {}
-_LOCK = threading.Lock()
-
-
-def shared_embedder(model: str = DEFAULT_MODEL) -> Embedder:
-    """One cached ``Embedder`` per model name per process: every task, reward call and test
-    shares it, so each reference headline is embedded once and the model loads once."""
-    with _LOCK:
-        if model not in _EMBEDDERS:
-            _EMBEDDERS[model] = Embedder(model)
-        return _EMBEDDERS[model]
-
 
 def aggregate(similarities: np.ndarray, mode: Mode = "max", k: int = 3) -> float:
     """``max`` or the mean of the ``k`` largest values (all of them if fewer); 0.0 if empty."""

@@ -16,9 +16,10 @@ from rlnvr_varro.taskset import INSTRUCTION
 from verifiers.v1.configs.taskset import TasksetConfig
 from verifiers.v1.utils.generic import concrete_type
 
+from rlnvr.rubrics.embeddings import shared_embedder
 from rlnvr.rubrics.forecast_guard import length_guard
 from rlnvr.rubrics.forecast_leak import leak_score
-from rlnvr.rubrics.forecast_semantic import aggregate, shared_embedder
+from rlnvr.rubrics.forecast_semantic import aggregate
 from rlnvr.rubrics.forecast_structure import (
     has_direction,
     has_drivers,

@@ -22,7 +22,6 @@ reply is 0.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -33,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from rlnvr.data_pipelines.packaged import read_jsonl
 from rlnvr.rubrics import hacks
 from rlnvr.rubrics import text as units
-from rlnvr.rubrics.embeddings import DEFAULT_MODEL, Embedder
+from rlnvr.rubrics.embeddings import DEFAULT_MODEL, Embedder, shared_embedder
 from rlnvr.rubrics.engagement import TransferMode, engagement_reward, engagement_values
 
 PACKAGE = "rlnvr_walter"
@@ -48,19 +47,6 @@ _THINK = re.compile(r"^\s*<think>.*?</think>\s*", re.DOTALL)
 
 
 # --- shared resources: one embedder per model name, the transfer pool, the data meta -----
-
-_EMBEDDERS: dict[str, Embedder] = {}
-_EMBEDDERS_LOCK = threading.Lock()
-
-
-def shared_embedder(model: str = DEFAULT_MODEL) -> Embedder:
-    """The process-wide ``Embedder`` for ``model``: every task shares its weights and cache,
-    so each reference post is embedded once per process, whatever the number of tasks."""
-    with _EMBEDDERS_LOCK:
-        if model not in _EMBEDDERS:
-            _EMBEDDERS[model] = Embedder(model)
-        return _EMBEDDERS[model]
-
 
 @lru_cache(maxsize=1)
 def load_meta() -> dict:
