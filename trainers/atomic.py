@@ -20,6 +20,7 @@ def atomic_write(path: Path, write: Callable[[str], None]) -> None:
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; give the usual mode
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -35,3 +36,9 @@ def save_safetensors_atomic(path: Path, arrays: dict, metadata: dict | None = No
 
     # The temporary name keeps the .safetensors suffix, which mx.save_safetensors requires.
     atomic_write(path, lambda tmp: mx.save_safetensors(tmp, arrays, metadata=metadata))
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
