@@ -1,6 +1,6 @@
 """Import archived headline collections into a ``HeadlineStore``.
 
-Two archives exist (``data/samples/headlines``, and in full under ``../shared/data``):
+Two archives exist (``data/samples/headlines``, and in full in the project data set):
 
 - ``varro_daily/YYYYMMDD_headlines.json``: ``{date, headlines: [{text, link, source,
   category, timestamp, url}]}`` (Varro's own collector; ``url`` is the feed);

@@ -108,7 +108,7 @@ def pretrain(
     """Pretrain a tiny Qwen3-architecture model from scratch with MLX (how rlnvr-tiny was made).
 
     Rerunning the same command resumes from the last checkpoint in OUT/.work. The bundled model
-    is reproduced by: rlnvr pretrain --data ../shared/data --out rlnvr/assets/rlnvr-tiny --seed 0
+    was made with --data pointing at the full data set (command and numbers: its model card).
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 

@@ -1,7 +1,7 @@
 """Build rlnvr-walter's packaged task data from Bluesky posts.
 
     python scripts/make_walter_tasks.py                      # the committed samples
-    python scripts/make_walter_tasks.py ../shared/data/bluesky --out /tmp/walter-data
+    python scripts/make_walter_tasks.py FULL_DATA_DIR/bluesky --out /tmp/walter-data
 
 Reads posts in any shape the data pipeline knows (files or folders), computes author
 baselines and normalised weights, groups posts by canonical URL, finds transfer neighbours
