@@ -49,7 +49,8 @@ def test_padding_never_reaches_the_loss():
     changed = mx.array([[-0.9, -1.7, -99.0], [-1.3, -1.0, -1.0]])
     cfg = LossConfig(eps_low=0.2, eps_high=0.2)
     assert policy_loss(changed, OLD, MASK, ADV, cfg)[0].item() == pytest.approx(
-        policy_loss(NEW, OLD, MASK, ADV, cfg)[0].item())
+        policy_loss(NEW, OLD, MASK, ADV, cfg)[0].item()
+    )
 
 
 def test_k3_kl_is_zero_at_reference_and_positive_elsewhere():
@@ -57,6 +58,7 @@ def test_k3_kl_is_zero_at_reference_and_positive_elsewhere():
     _, same = policy_loss(NEW, OLD, MASK, ADV, cfg, ref=NEW)
     _, moved = policy_loss(NEW, OLD, MASK, ADV, cfg, ref=OLD)
     assert same["kl"].item() == pytest.approx(0, abs=1e-7)
+
     def k3(d: float) -> float:  # per token, d = ref - logp
         return math.exp(d) - d - 1
 
@@ -80,3 +82,15 @@ def test_token_logprobs_apply_temperature():
         scaled = np.array([2.0, 0.0, -1.0]) / t
         expected = scaled[0] - np.log(np.exp(scaled).sum())
         assert token_logprobs(logits, target, t).item() == pytest.approx(expected, abs=1e-6)
+
+
+def test_completion_logprobs_skip_the_prompt_exactly(tiny_mlx):
+    from rlnvr.trainers.gspo import completion_logprobs
+
+    model, _ = tiny_mlx
+    tokens = mx.array(np.random.default_rng(0).integers(0, 8000, (2, 20)))
+    inputs, targets = tokens[:, :-1], tokens[:, 1:]
+    full = token_logprobs(model(inputs), targets, 0.7)[:, 5:]
+    fast = completion_logprobs(model, inputs, targets, 5, 0.7)
+    assert fast.shape == full.shape
+    assert mx.allclose(fast, full, atol=1e-5).item()

@@ -49,6 +49,26 @@ def informative_groups(rewards: np.ndarray, tol: float = 1e-8) -> np.ndarray:
     return rewards.std(axis=1) > tol
 
 
+# Architectures whose forward is exactly ``head(model.model(x))``: for them the vocabulary
+# projection, a large share of a small model's step, can skip the prompt positions.
+PLAIN_HEAD_MODELS = {"qwen2", "qwen3", "llama", "mistral"}
+
+
+def completion_logprobs(
+    model, inputs: mx.array, targets: mx.array, start: int, temperature: float = 1.0
+) -> mx.array:
+    """log pi(targets[:, start:]) given ``inputs``; positions before ``start`` (the prompt,
+    which carries no loss) skip the LM head where the architecture allows it."""
+    if getattr(model, "model_type", None) not in PLAIN_HEAD_MODELS:
+        return token_logprobs(model(inputs)[:, start:], targets[:, start:], temperature)
+    hidden = model.model(inputs)[:, start:]
+    if hasattr(model, "lm_head"):
+        logits = model.lm_head(hidden)
+    else:
+        logits = model.model.embed_tokens.as_linear(hidden)
+    return token_logprobs(logits, targets[:, start:], temperature)
+
+
 def token_logprobs(logits: mx.array, targets: mx.array, temperature: float = 1.0) -> mx.array:
     """log pi(target) under softmax(logits / T), shape (B, L)."""
     logits = logits.astype(mx.float32) / temperature

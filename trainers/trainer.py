@@ -33,10 +33,10 @@ from rlnvr.trainers.config import EvalConfig, TrainConfig
 from rlnvr.trainers.curriculum import Curriculum
 from rlnvr.trainers.evaluate import component_means, evaluate
 from rlnvr.trainers.gspo import (
+    completion_logprobs,
     group_advantages,
     informative_groups,
     policy_loss,
-    token_logprobs,
 )
 from rlnvr.trainers.jsonl_log import JsonlLog, read_rows, trim_after
 from rlnvr.trainers.models import load_mlx, resolve
@@ -57,6 +57,7 @@ class Batch:
     mask: mx.array
     old: mx.array
     advantages: mx.array
+    start: int = 0  # first target position any completion uses (the shortest prompt - 1)
 
     @property
     def completion_tokens(self) -> int:
@@ -77,7 +78,8 @@ def build_batch(samples: list[tuple[Rollout, float]], pad_id: int) -> Batch:
         mask[i, start : start + n] = 1
         old[i, start : start + n] = rollout.logprobs
     advantages = np.array([a for _, a in samples], dtype=np.float32)
-    return Batch(*(mx.array(x) for x in (inputs, targets, mask, old, advantages)))
+    start = min(len(r.prompt_ids) for r, _ in samples) - 1
+    return Batch(*(mx.array(x) for x in (inputs, targets, mask, old, advantages)), start)
 
 
 def split_tasks(tasks: list[vf.Task], cfg: EvalConfig) -> tuple[list[vf.Task], list[vf.Task]]:
@@ -139,23 +141,23 @@ class Trainer:
     # -- the update -------------------------------------------------------------------------
 
     def _loss(self, model, batch: Batch, ref):
-        temperature = self.cfg.sampling.temperature
-        logp = token_logprobs(model(batch.inputs), batch.targets, temperature)
-        return policy_loss(
-            logp, batch.old, batch.mask, batch.advantages, self.cfg.trainer.loss, ref
-        )
+        start, temperature = batch.start, self.cfg.sampling.temperature
+        logp = completion_logprobs(model, batch.inputs, batch.targets, start, temperature)
+        old, mask = batch.old[:, start:], batch.mask[:, start:]
+        return policy_loss(logp, old, mask, batch.advantages, self.cfg.trainer.loss, ref)
 
     def _reference_logprobs(self, batch: Batch) -> mx.array | None:
+        """Reference log-probs from ``batch.start`` on (aligned with the loss), or None."""
         if self.cfg.trainer.loss.kl_beta <= 0:
             return None
-        temperature = self.cfg.sampling.temperature
+        args = (batch.inputs, batch.targets, batch.start, self.cfg.sampling.temperature)
         if self.lora:
             with adapters_off(self.model):
-                ref = token_logprobs(self.model(batch.inputs), batch.targets, temperature)
+                ref = completion_logprobs(self.model, *args)
         else:
             current = dict(tree_flatten(self.model.trainable_parameters()))
             self.model.load_weights(list(self.reference.items()), strict=False)
-            ref = token_logprobs(self.model(batch.inputs), batch.targets, temperature)
+            ref = completion_logprobs(self.model, *args)
             self.model.load_weights(list(current.items()), strict=False)
         return mx.stop_gradient(ref)
 
