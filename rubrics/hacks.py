@@ -52,12 +52,7 @@ def hashtag_spam(
     ``allowed`` tags are free, ``full`` or more is a full penalty; independently, the share
     of visible graphemes inside tags ramps over ``share`` (a post that is one long tag).
     """
-    tags = hashtags(text)
-    if not tags:
-        return 0.0
-    visible = len(visible_graphemes(text))
-    tag_share = sum(grapheme_count(t) for t in tags) / max(visible, 1)
-    return max(ramp(len(tags), allowed, full), ramp(tag_share, *share))
+    return _piece_penalty(text, hashtags(text), allowed, full, share)
 
 
 def link_dump(
@@ -69,12 +64,18 @@ def link_dump(
     words is normal; ``allowed`` links are free and ``full`` or more is a full penalty, and
     the share of visible graphemes inside links ramps over ``share``.
     """
-    found = links(text)
-    if not found:
+    return _piece_penalty(text, links(text), allowed, full, share)
+
+
+def _piece_penalty(
+    text: str | None, pieces: list[str], allowed: int, full: int, share: tuple[float, float]
+) -> float:
+    """Penalty for too many pieces (tags, links) or for pieces filling most of the text."""
+    if not pieces:
         return 0.0
     visible = len(visible_graphemes(text))
-    link_share = sum(grapheme_count(u) for u in found) / max(visible, 1)
-    return max(ramp(len(found), allowed, full), ramp(link_share, *share))
+    piece_share = sum(grapheme_count(p) for p in pieces) / max(visible, 1)
+    return max(ramp(len(pieces), allowed, full), ramp(piece_share, *share))
 
 
 def repetition(

@@ -53,6 +53,17 @@ REWARDS = {"engagement": 1.0, **PENALTIES}
 METRICS = {"graphemes", "words", "hashtags", "links", "emoji", "similarity", "transfer_posts"}
 
 
+# The detectors that need nothing but the text.
+TEXT_DETECTORS = (
+    hacks.hashtag_spam,
+    hacks.link_dump,
+    hacks.repetition,
+    hacks.keyword_stuffing,
+    hacks.emoji_spam,
+    hacks.over_length,
+)
+
+
 def load(**fields):
     cls = taskset_class(ENV)  # how verifiers resolves `--env.taskset.id`
     return list(cls(concrete_type(cls, TasksetConfig)(id=ENV, **fields)))
@@ -250,12 +261,7 @@ def test_none_content_and_missing_reply_score_zero(tasks):
 @pytest.mark.parametrize(
     "fn",
     [
-        hacks.hashtag_spam,
-        hacks.link_dump,
-        hacks.repetition,
-        hacks.keyword_stuffing,
-        hacks.emoji_spam,
-        hacks.over_length,
+        *TEXT_DETECTORS,
         lambda t: hacks.prompt_echo(t, [None, "", "title"]),
         lambda t: hacks.near_copy(t, [None, "", "ref"]),
     ],
@@ -313,14 +319,7 @@ def test_detectors_leave_real_posts_alone():
     posts = [p["text"] for row in _rows("tasks.jsonl") for p in row["posts"]]
     posts += [row["text"] for row in _rows("pool.jsonl")]
     assert len(posts) > 1000
-    for fn in (
-        hacks.hashtag_spam,
-        hacks.link_dump,
-        hacks.repetition,
-        hacks.keyword_stuffing,
-        hacks.emoji_spam,
-        hacks.over_length,
-    ):
+    for fn in TEXT_DETECTORS:
         flagged = sum(fn(t) > 0 for t in posts) / len(posts)
         assert flagged <= 0.05, (fn.__name__, flagged)
 
