@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 import rlnvr  # noqa: F401  (loads the fast BLAS before anything imports mlx)
+from rlnvr import cli_varro  # noqa: F401  (adds `varro daily` and `varro backtest`)
 from rlnvr.cli_data import varro, walter
 
 app = typer.Typer(

@@ -44,6 +44,7 @@ Mode = Literal["max", "topk_mean"]
 DEFAULT_FLOOR = 0.25
 DEFAULT_CEILING = 0.70
 
+
 def aggregate(similarities: np.ndarray, mode: Mode = "max", k: int = 3) -> float:
     """``max`` or the mean of the ``k`` largest values (all of them if fewer); 0.0 if empty."""
     sims = np.asarray(similarities, dtype=np.float64).ravel()

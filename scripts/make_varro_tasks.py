@@ -15,78 +15,30 @@ whose calendar next day ``t+1`` has at least ``--min-tomorrow``; each row is
 ``headlines`` is day t's pool for the prompt (the taskset shows the first ``max_headlines``),
 ``next_headlines`` day t+1's reference for the reward (never shown to the model).
 
-Selection is deterministic and spreads over sources: titles are cleaned of boilerplate
-listings that carry no event (earnings-call transcripts and slide decks, "rates today"
-tables, job ads), deduplicated case-insensitively, then taken round-robin over sources
-(sources in descending order of how many headlines they sent that day, ties by name; within
-a source in publication order), so one prolific feed cannot fill the prompt. A title of day
-t+1 that also appears on day t is dropped from the reference: restating today must not
-match tomorrow exactly.
+Which titles are kept: ``rlnvr.data_pipelines.headline_selection`` (shared with the daily
+loop, so live and packaged tasks are built alike).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import tempfile
-from collections import OrderedDict
 from datetime import timedelta
 from pathlib import Path
 
 from rlnvr.data_pipelines.headline_archives import import_archives
-from rlnvr.data_pipelines.headline_store import Headline, HeadlineStore
+from rlnvr.data_pipelines.headline_selection import reference, spread
+from rlnvr.data_pipelines.headline_store import HeadlineStore
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SRC = REPO / "data" / "samples" / "headlines"
 DEFAULT_OUT = REPO / "environments" / "varro" / "rlnvr_varro" / "data" / "tasks.jsonl"
 MAX_BYTES = 1_000_000
 
-# Listings, not events: a transcript or slide deck of an earnings call, daily rate tables,
-# job ads, screener lists. Matched case-insensitively against the title.
-BOILERPLATE = re.compile(
-    r"earnings (?:call|conference call) (?:transcript|presentation)"
-    r"|results - earnings call presentation"
-    r"|\brates? today\b"
-    r"|\bis hiring\b"
-    r"|^daily [-–] vickers"
-    r"|^weekly stock list$",
-    re.IGNORECASE,
-)
-MIN_WORDS = 4  # "Opinion", "Perfume reviews": too short to forecast from
-
-
-def usable(title: str) -> bool:
-    return len(title.split()) >= MIN_WORDS and not BOILERPLATE.search(title)
-
-
-def norm(title: str) -> str:
-    return " ".join(re.sub(r"[^\w%$]+", " ", title.casefold()).split())
-
-
-def spread(headlines: list[Headline], limit: int, exclude: set[str] = frozenset()) -> list[str]:
-    """Up to ``limit`` usable titles, round-robin over sources (see the module docstring)."""
-    by_source: OrderedDict[str, list[str]] = OrderedDict()
-    seen = set(exclude)
-    for h in headlines:  # the store keeps each day in publication order
-        key = norm(h.title)
-        if not usable(h.title) or key in seen:
-            continue
-        seen.add(key)
-        by_source.setdefault(h.source or h.feed or "?", []).append(h.title)
-    queues = sorted(by_source.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-    picked: list[str] = []
-    depth = 0
-    while len(picked) < limit and any(depth < len(q) for _, q in queues):
-        for _, titles in queues:
-            if depth < len(titles) and len(picked) < limit:
-                picked.append(titles[depth])
-        depth += 1
-    return picked
-
 
 def build(
-    src: Path, pool: int = 20, reference: int = 40, min_today: int = 12, min_tomorrow: int = 8
+    src: Path, pool: int = 20, limit: int = 40, min_today: int = 12, min_tomorrow: int = 8
 ) -> tuple[list[dict], str]:
     with tempfile.TemporaryDirectory() as tmp:
         store = HeadlineStore(tmp)
@@ -99,8 +51,7 @@ def build(
         if nxt not in per_day:
             continue
         today = spread(per_day[day], pool)
-        all_today = {norm(h.title) for h in per_day[day]}
-        tomorrow = spread(per_day[nxt], reference, exclude=all_today)
+        tomorrow = reference(per_day[day], per_day[nxt], limit)
         if len(today) < min_today or len(tomorrow) < min_tomorrow:
             continue
         rows.append(

@@ -11,7 +11,7 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import mlx.core as mx
@@ -31,6 +31,7 @@ class TrainingState:
 
     step: int
     curriculum: dict
+    extra: dict = field(default_factory=dict)  # a loop's own progress, e.g. the last day done
 
 
 def save(run_dir: Path, model: nn.Module, opt: optim.Optimizer, state: TrainingState) -> Path:

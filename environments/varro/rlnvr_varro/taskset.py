@@ -17,8 +17,10 @@ Rewards (separate ``@vf.reward`` components, weights overridable with
 Each component is multiplied by the same guard, ``length_guard(words) x (1 - leak)``
 (``rlnvr.rubrics.forecast_guard``, ``rlnvr.rubrics.forecast_leak``), so empty, overlong,
 meta-talking, instruction-echoing or headline-pasting text cannot score well. Metrics:
-``zeros`` (1.0 when the weighted reward is exactly 0), ``leak``, ``words``, and the two
-similarities behind ``semantic`` (``sim_tomorrow``, ``sim_today``).
+``zeros`` (1.0 when the weighted reward is exactly 0), ``leak``, ``words``, ``quality`` (1.0
+for a forecast one would publish: on length, no leak, at least four of the five beats, and
+closer to tomorrow than the semantic floor), and the two similarities behind ``semantic``
+(``sim_tomorrow``, ``sim_today``). Per-run means of these make the daily loop's table.
 
 Scoring knobs live on the task config (``VarroTaskConfig``, ``[env.taskset.task]``), not on
 the taskset config: a served worker rebuilds each task from its data and
@@ -53,6 +55,7 @@ INSTRUCTION = (
     "settle it). Write only the forecast."
 )
 PROMPT = "Today's headlines ({day}):\n{headlines}\n\n" + INSTRUCTION
+QUALITY_BEATS = 4
 
 
 class VarroTaskConfig(vf.TaskConfig):
@@ -177,6 +180,15 @@ class VarroTask(vf.Task[VarroData, vf.State, VarroTaskConfig]):
         return float(word_count(trace.last_reply))
 
     @vf.metric
+    async def quality(self, trace: vf.Trace) -> float:
+        """1.0 for a publishable forecast: guard 1 (on length, no leak), >= 4 of 5 beats,
+        semantic score above 0. A run's mean is the share of forecasts worth reading."""
+        text = trace.last_reply
+        if self.guard(text) < 1.0 or structure_score(text).score < QUALITY_BEATS / 5:
+            return 0.0
+        return float(self.semantic_of(text).score > 0)
+
+    @vf.metric
     async def sim_tomorrow(self, trace: vf.Trace) -> float:
         """Aggregated cosine similarity to day t+1's headlines (unguarded, unscaled)."""
         return self.semantic_of(trace.last_reply).sim_tomorrow
@@ -190,14 +202,23 @@ class VarroTask(vf.Task[VarroData, vf.State, VarroTaskConfig]):
 class VarroTaskset(vf.Taskset[VarroTask, VarroConfig]):
     def load(self) -> Iterator[VarroTask]:
         for row in read_jsonl("rlnvr_varro", "data/tasks.jsonl"):
-            headlines = row["headlines"][: self.config.max_headlines]
-            prompt = PROMPT.format(day=row["day"], headlines="\n".join(f"- {h}" for h in headlines))
-            data = VarroData(
-                id=row["id"],
-                prompt=prompt,
-                day=row["day"],
-                headlines=headlines,
-                next_day=row["next_day"],
-                next_headlines=row["next_headlines"][: self.config.max_reference],
-            )
-            yield VarroTask(data, self.config.task)
+            yield self.make_task(**row)
+
+    def make_task(
+        self, id: str, day: str, headlines: list[str], next_day: str, next_headlines: list[str]
+    ) -> VarroTask:
+        """One task from a day's headline pool and (possibly not yet known) next-day reference.
+
+        The daily loop builds its tasks here too: on day t with ``next_headlines=[]`` to
+        generate, on day t+1 with the reference filled in to score.
+        """
+        shown = headlines[: self.config.max_headlines]
+        data = VarroData(
+            id=id,
+            prompt=PROMPT.format(day=day, headlines="\n".join(f"- {h}" for h in shown)),
+            day=day,
+            headlines=shown,
+            next_day=next_day,
+            next_headlines=next_headlines[: self.config.max_reference],
+        )
+        return VarroTask(data, self.config.task)

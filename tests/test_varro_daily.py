@@ -1,0 +1,120 @@
+"""Varro's daily loop: forecasts stored with log-probs, resolved a day later exactly once,
+off-policy updates, and a killed run that resumes to the same weights."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+
+import mlx.core as mx
+import numpy as np
+import pytest
+from mlx.utils import tree_flatten
+
+from rlnvr.data_pipelines.headline_archives import import_archives
+from rlnvr.data_pipelines.headline_store import HeadlineStore
+from rlnvr.trainers import checkpoint
+from rlnvr.trainers.daily_loop import DailyLoop, DailyLoopConfig
+from rlnvr.trainers.forecast_ledger import Forecast, ForecastLedger
+from rlnvr.trainers.rollout import Rollout
+
+DAYS = [date(2025, 8, 1), date(2025, 8, 2), date(2025, 8, 3)]
+
+
+@pytest.fixture(scope="module")
+def store_dir(tmp_path_factory, samples):
+    root = tmp_path_factory.mktemp("store")
+    import_archives(HeadlineStore(root), samples / "headlines")
+    return root
+
+
+def loop_config(out, store) -> DailyLoopConfig:
+    return DailyLoopConfig.model_validate(
+        {
+            "output": str(out),
+            "sampling": {"max_tokens": 24},
+            "trainer": {"group_size": 3, "minibatches": 1, "learning_rate": 1e-3, "seed": 1},
+            "daily": {"store": str(store), "tasks_per_day": 1},
+        }
+    )
+
+
+def weights(loop: DailyLoop) -> dict[str, np.ndarray]:
+    return {k: np.array(v) for k, v in tree_flatten(loop.trainer.model.parameters())}
+
+
+def test_ledger_round_trip_and_write_once(tmp_path):
+    ledger = ForecastLedger(tmp_path)
+    rollout = Rollout("2025-08-01/0", [1, 2], [3, 4], [-0.5, -1.5], "text", False)
+    f = Forecast("2025-08-01", {"id": "2025-08-01/0"}, rollout, 0.25, {"structure": 1.0})
+    ledger.save_forecasts("2025-08-01", [f])
+    assert ledger.forecasts("2025-08-01") == [f]
+    assert ledger.pending() == ["2025-08-01"]
+    with pytest.raises(FileExistsError, match="already stored"):
+        ledger.save_forecasts("2025-08-01", [f])
+    ledger.save_resolved("2025-08-01", [f])
+    assert ledger.pending() == []
+    with pytest.raises(FileExistsError, match="already resolved"):
+        ledger.save_resolved("2025-08-01", [f])
+
+
+def test_ledger_names_file_and_line_of_a_bad_record(tmp_path):
+    (tmp_path / "forecasts").mkdir()
+    (tmp_path / "forecasts" / "2025-08-01.jsonl").write_text('{"day": "2025-08-01"}\n{oops\n')
+    with pytest.raises(ValueError, match=r"2025-08-01.jsonl:1: not a stored forecast"):
+        ForecastLedger(tmp_path).forecasts("2025-08-01")
+
+
+def test_backtest_days_resolve_once_and_resume_after_kill(tmp_path, store_dir):
+    straight = DailyLoop(loop_config(tmp_path / "straight", store_dir))
+    rows = []
+    straight.run(DAYS, on_day=lambda r: rows.append(r.row))
+    assert [r["forecasts"] for r in rows] == [3, 3, 3]
+    assert [r["resolved"] for r in rows] == [0, 3, 3]  # day 1 has nothing to resolve yet
+    assert {"reward", "semantic", "structure", "zeros", "leak", "words", "quality"} <= set(rows[1])
+    ledger = ForecastLedger(tmp_path / "straight")
+    assert ledger.pending() == ["2025-08-03"]  # waits for 2025-08-04's headlines
+    made = ledger.forecasts("2025-08-01")
+    resolved = ledger.resolved("2025-08-01")
+    assert [f.rollout for f in resolved] == [f.rollout for f in made]  # same samples, scored
+    assert all(f.task["next_headlines"] == [] for f in made)  # tomorrow unknown when written
+    assert all(f.task["next_headlines"] for f in resolved)
+    assert all(len(f.rollout.logprobs) == len(f.rollout.completion_ids) for f in made)
+
+    # A kill after day 3's forecasts and resolution were written, before its checkpoint.
+    killed = tmp_path / "killed"
+    first = DailyLoop(loop_config(killed, store_dir))
+    first.run(DAYS)
+    stored = killed / "resolved" / "2025-08-02.jsonl"
+    stamp = stored.stat().st_mtime_ns
+    root = killed / "checkpoints"
+    (root / "latest").write_text("step_000002")
+    os.utime(stored, ns=(stamp, stamp))
+    resumed = DailyLoop(loop_config(killed, store_dir))
+    redone = []
+    resumed.run(DAYS, on_day=lambda r: redone.append(r.day))
+    assert redone == ["2025-08-03"]
+    assert stored.stat().st_mtime_ns == stamp  # read back, not scored a second time
+    assert checkpoint.latest(killed).name == "step_000003"
+    a, b = weights(straight), weights(resumed)
+    assert all(np.allclose(a[k], b[k], atol=1e-6) for k in a)
+
+
+def test_update_on_yesterdays_forecasts_is_off_policy(tmp_path, store_dir):
+    loop = DailyLoop(loop_config(tmp_path / "run", store_dir))
+    before = weights(loop)
+    loop.run(DAYS[:2])
+    moved = any(not np.array_equal(before[k], v) for k, v in weights(loop).items())
+    resolved = loop.ledger.resolved("2025-08-01")
+    rollouts = [f.rollout for f in resolved]
+    from rlnvr.trainers.gspo import completion_logprobs
+    from rlnvr.trainers.trainer import build_batch
+
+    batch = build_batch([(r, 0.0) for r in rollouts], pad_id=0)
+    now = completion_logprobs(loop.trainer.model, batch.inputs, batch.targets, batch.start)
+    mask = batch.mask[:, batch.start :]
+    gap = float(mx.abs((now - batch.old[:, batch.start :]) * mask).max())
+    if moved:  # the stored log-probs are yesterday's policy's, today's differ
+        assert gap > 1e-4
+    else:  # every group had equal rewards: no update, the policy is the one that sampled
+        assert gap < 1e-3

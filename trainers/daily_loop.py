@@ -1,0 +1,273 @@
+"""Varro's daily loop: forecast today, learn from yesterday's forecasts once the news is in.
+
+One pass per UTC day ``d`` (``rlnvr varro daily`` runs today's; ``rlnvr varro backtest``
+replays archived days in order, as if each were live):
+
+1. ingest: fetch the feeds into the headline store (the backtest's store already holds the
+   archive; it only ever reads days up to ``d``);
+2. generate ``group_size`` forecasts for each of the day's ``tasks_per_day`` tasks with the
+   current policy, score what can be scored now (structure), and store them with their
+   sampling log-probs (:mod:`rlnvr.trainers.forecast_ledger`);
+3. resolve the forecasts of day ``d - 1`` against day ``d``'s headlines with the taskset's own
+   rewards;
+4. run the GSPO update on them: their log-probs came from yesterday's policy, so the
+   importance ratio is genuinely off-policy;
+5. checkpoint (weights, optimizer, the last day done) atomically.
+
+A killed loop resumes at the day it stopped: stored forecasts are reused, not regenerated,
+and a resolved day is read back, not scored again. The update of an unfinished day is redone
+from the checkpoint before it, so it counts once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import mlx.core as mx
+import numpy as np
+import verifiers.v1 as vf
+from pydantic import Field
+from pydantic_config import BaseConfig
+
+from rlnvr.data_pipelines.headline_selection import reference, spread
+from rlnvr.data_pipelines.headline_store import HeadlineStore
+from rlnvr.trainers import checkpoint
+from rlnvr.trainers.config import EnvSection, TrainConfig
+from rlnvr.trainers.evaluate import component_means, evaluate
+from rlnvr.trainers.forecast_ledger import Forecast, ForecastLedger
+from rlnvr.trainers.gspo import group_advantages, informative_groups
+from rlnvr.trainers.jsonl_log import JsonlLog, trim_after
+from rlnvr.trainers.rollout import generate_groups
+from rlnvr.trainers.scoring import score_groups
+from rlnvr.trainers.tasksets import load_taskset
+from rlnvr.trainers.trainer import Trainer
+
+logger = logging.getLogger("rlnvr.daily")
+TABLE = ("reward", "semantic", "structure", "zeros", "leak", "words", "quality")
+
+
+class DailyConfig(BaseConfig):
+    store: str = "data/headlines"
+    """Headline store folder (``rlnvr varro ingest`` fills it; one JSON file per UTC day)."""
+    tasks_per_day: int = Field(2, ge=1)
+    """Tasks per day, each showing a different slice of the day's headlines."""
+    min_today: int = 12
+    """A day needs this many usable headlines per task to be forecast from."""
+    min_tomorrow: int = 8
+    """A day's forecasts resolve only against at least this many next-day headlines."""
+    reference: int = 40
+    """Next-day headlines each forecast is scored against."""
+
+
+class DailyLoopConfig(TrainConfig):
+    output: str = "runs/varro_daily"
+    env: EnvSection = EnvSection(taskset={"id": "rlnvr-varro"})
+    daily: DailyConfig = DailyConfig()
+
+
+def _table(forecasts: list[Forecast]) -> dict[str, float]:
+    """The per-day columns: weighted reward, the two rewards, the taskset's metrics."""
+    means = component_means(forecasts)  # type: ignore[arg-type]  (same fields as Score)
+    row = {"reward": float(np.mean([f.reward for f in forecasts]))}
+    for name in TABLE[1:]:
+        key = f"reward/{name}" if f"reward/{name}" in means else f"metric/{name}"
+        if key in means:
+            row[name] = means[key]
+    return row
+
+
+@dataclass
+class DayResult:
+    day: str
+    forecasts: int
+    resolved_day: str | None
+    row: dict
+
+
+class DailyLoop:
+    """The policy and optimizer of a :class:`Trainer`, fed one day at a time."""
+
+    def __init__(self, cfg: DailyLoopConfig) -> None:
+        self.cfg = cfg
+        self.trainer = Trainer(cfg)
+        self.taskset = load_taskset(cfg.env.taskset)
+        self.store = HeadlineStore(cfg.daily.store)
+        self.ledger = ForecastLedger(cfg.output)
+        self.last_day: str | None = None
+
+    # -- tasks from the store -----------------------------------------------------------------
+
+    def day_tasks(self, day: date) -> list[vf.Task]:
+        """The day's tasks, headlines dealt round-robin; empty when the day is too thin."""
+        d, k = self.cfg.daily, self.cfg.daily.tasks_per_day
+        per_task = self.taskset.config.max_headlines
+        titles = spread(self.store.day(day), per_task * k)
+        if len(titles) < d.min_today * k:
+            return []
+        nxt = (day + timedelta(days=1)).isoformat()
+        return [
+            self.taskset.make_task(f"{day}/{i}", day.isoformat(), titles[i::k], nxt, [])
+            for i in range(k)
+        ]
+
+    def resolving_task(self, stored: dict, today: date) -> vf.Task | None:
+        """The stored task with day ``today``'s headlines as its reference, if enough."""
+        d = self.cfg.daily
+        ref = reference(self.store.day(stored["day"]), self.store.day(today), d.reference)
+        if len(ref) < d.min_tomorrow:
+            return None
+        fields = {k: stored[k] for k in ("id", "day", "headlines", "next_day")}
+        return self.taskset.make_task(**fields, next_headlines=ref)
+
+    # -- the two halves of a rollout --------------------------------------------------------
+
+    def forecast(self, day: date) -> list[Forecast]:
+        """Today's forecasts, generated and stored once (read back on a rerun)."""
+        key = day.isoformat()
+        if self.ledger.has_forecasts(key):
+            return self.ledger.forecasts(key)
+        tasks = self.day_tasks(day)
+        if not tasks:
+            logger.warning("%s: too few usable headlines to forecast from", key)
+            return []
+        t = self.trainer
+        groups = generate_groups(
+            t.model, t.tokenizer, tasks, self.cfg.trainer.group_size, self.cfg.sampling
+        )
+        scores = score_groups(tasks, groups)  # no reference yet: structure only
+        forecasts = [
+            Forecast(key, task.data.model_dump(), r, s.reward, s.rewards, s.metrics)
+            for task, group, group_scores in zip(tasks, groups, scores, strict=True)
+            for r, s in zip(group, group_scores, strict=True)
+        ]
+        self.ledger.save_forecasts(key, forecasts)
+        return forecasts
+
+    def resolve(self, day: str, today: date) -> list[Forecast]:
+        """Day ``day``'s forecasts scored against ``today``'s headlines, once."""
+        if self.ledger.is_resolved(day):
+            return self.ledger.resolved(day)
+        stored = self.ledger.forecasts(day)
+        by_task: dict[str, list[Forecast]] = {}
+        for f in stored:
+            by_task.setdefault(f.task["id"], []).append(f)
+        tasks, groups = [], []
+        for group in by_task.values():
+            task = self.resolving_task(group[0].task, today)
+            if task is not None:
+                tasks.append(task)
+                groups.append(group)
+        if not tasks:
+            return []
+        scores = score_groups(tasks, [[f.rollout for f in g] for g in groups])
+        resolved = [  # with the resolving task's data: the reference it was scored on
+            Forecast(f.day, task.data.model_dump(), f.rollout, s.reward, s.rewards, s.metrics)
+            for task, g, gs in zip(tasks, groups, scores, strict=True)
+            for f, s in zip(g, gs, strict=True)
+        ]
+        self.ledger.save_resolved(day, resolved)
+        return resolved
+
+    def learn(self, resolved: list[Forecast], step: int) -> dict:
+        """One off-policy GSPO update on a day's resolved groups."""
+        by_task: dict[str, list[Forecast]] = {}
+        for f in resolved:
+            by_task.setdefault(f.task["id"], []).append(f)
+        rewards = np.array([[f.reward for f in g] for g in by_task.values()])
+        keep, advantages = informative_groups(rewards), group_advantages(rewards)
+        samples = [
+            (f.rollout, float(a))
+            for g, a_row, k in zip(by_task.values(), advantages, keep, strict=True)
+            if k
+            for f, a in zip(g, a_row, strict=True)
+        ]
+        rng = np.random.default_rng([self.cfg.trainer.seed, step])
+        stats = self.trainer.update(samples, rng) if samples else {}
+        return {"frac_zero_std": float(1 - keep.mean()), **stats}
+
+    # -- one day, many days ---------------------------------------------------------------------
+
+    def run_day(self, day: date) -> DayResult:
+        t = self.trainer
+        step = t.step + 1
+        mx.random.seed(self.cfg.trainer.seed * 1_000_003 + step)
+        start = time.perf_counter()
+        made = self.forecast(day)
+        yesterday = (day - timedelta(days=1)).isoformat()
+        resolved, row = [], {}
+        if self.ledger.has_forecasts(yesterday):
+            resolved = self.resolve(yesterday, day)
+        if resolved:
+            row = {**_table(resolved), **self.learn(resolved, step)}
+        if made:
+            row["structure_now"] = _table(made).get("structure", 0.0)
+        t.step = step
+        self.last_day = day.isoformat()
+        state = checkpoint.TrainingState(step, {}, {"day": self.last_day})
+        checkpoint.save(t.run_dir, t.model, t.opt, state)
+        row |= {
+            "step": step,
+            "day": self.last_day,
+            "forecasts": len(made),
+            "resolved": len(resolved),
+            "seconds": time.perf_counter() - start,
+        }
+        return DayResult(self.last_day, len(made), yesterday if resolved else None, row)
+
+    def resume(self) -> None:
+        folder = checkpoint.latest(self.trainer.run_dir) if self.cfg.resume else None
+        if folder is None:
+            return
+        state = checkpoint.load(folder, self.trainer.model, self.trainer.opt)
+        self.trainer.step, self.last_day = state.step, state.extra.get("day")
+        trim_after(self.trainer.run_dir / "days.jsonl", state.step)
+
+    def run(self, days: list[date], on_day: Callable[[DayResult], None] | None = None) -> None:
+        """Process ``days`` in order, skipping those a previous run already finished."""
+        self.trainer.run_dir.mkdir(parents=True, exist_ok=True)
+        self.resume()
+        (self.trainer.run_dir / "config.json").write_text(self.cfg.model_dump_json(indent=2))
+        log = JsonlLog(self.trainer.run_dir / "days.jsonl")
+        try:
+            for day in days:
+                if self.last_day is not None and day.isoformat() <= self.last_day:
+                    continue
+                result = self.run_day(day)
+                log.write(result.row)
+                if on_day:
+                    on_day(result)
+        finally:
+            log.close()
+        for day in self.ledger.pending():
+            if self.last_day and day < self.last_day:
+                logger.warning("%s: forecasts never resolved (no next-day headlines)", day)
+
+    def evaluate(self, days: list[date]) -> dict:
+        """Held-out score of the current policy on ``days`` (each resolved by its next day)."""
+        tasks = []
+        for day in days:
+            for task in self.day_tasks(day):
+                resolving = self.resolving_task(task.data.model_dump(), day + timedelta(days=1))
+                if resolving is not None:
+                    tasks.append(resolving)
+        if not tasks:
+            return {"n_tasks": 0}
+        t = self.trainer
+        return evaluate(
+            t.model,
+            t.tokenizer,
+            tasks,
+            self.cfg.env.eval,
+            self.cfg.sampling.max_tokens,
+            seed=self.cfg.trainer.seed,
+        )
+
+
+def store_days(store: HeadlineStore, first: date | None, last: date | None) -> list[date]:
+    return [
+        d for d in store.days() if (first is None or d >= first) and (last is None or d <= last)
+    ]
