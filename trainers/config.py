@@ -55,6 +55,8 @@ class TrainerConfig(BaseConfig):
     """Steps between checkpoints (the last step always writes one)."""
     eval_every: int = 0
     """Steps between held-out evaluations (0: only before and after training)."""
+    compile: bool = True
+    """Fuse each optimizer step with mx.compile (one compilation per batch shape)."""
     loss: LossConfig = LossConfig()
 
 

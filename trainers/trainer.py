@@ -16,6 +16,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import mlx.core as mx
@@ -46,6 +47,7 @@ from rlnvr.trainers.tasksets import load_tasks
 
 logger = logging.getLogger("rlnvr.trainer")
 LORA_ABOVE_PARAMS = 50_000_000
+SHAPE_MULTIPLE = 16  # compiled steps: batch widths and prompt starts rounded to this
 
 
 @dataclass
@@ -64,9 +66,11 @@ class Batch:
         return int(self.mask.sum().item())
 
 
-def build_batch(samples: list[tuple[Rollout, float]], pad_id: int) -> Batch:
+def build_batch(samples: list[tuple[Rollout, float]], pad_id: int, multiple: int = 1) -> Batch:
+    """Pack ``samples``; with ``multiple`` > 1 the width is padded up and ``start`` rounded
+    down to multiples of it, so a compiled step meets few distinct shapes."""
     seqs = [r.prompt_ids + r.completion_ids for r, _ in samples]
-    width = max(len(s) for s in seqs) - 1
+    width = -(-(max(len(s) for s in seqs) - 1) // multiple) * multiple
     inputs = np.full((len(seqs), width), pad_id, dtype=np.int32)
     targets = np.full_like(inputs, pad_id)
     mask = np.zeros(inputs.shape, dtype=np.float32)
@@ -78,7 +82,7 @@ def build_batch(samples: list[tuple[Rollout, float]], pad_id: int) -> Batch:
         mask[i, start : start + n] = 1
         old[i, start : start + n] = rollout.logprobs
     advantages = np.array([a for _, a in samples], dtype=np.float32)
-    start = min(len(r.prompt_ids) for r, _ in samples) - 1
+    start = (min(len(r.prompt_ids) for r, _ in samples) - 1) // multiple * multiple
     return Batch(*(mx.array(x) for x in (inputs, targets, mask, old, advantages)), start)
 
 
@@ -123,6 +127,7 @@ class Trainer:
         if cfg.trainer.loss.kl_beta > 0 and not self.lora:
             self.reference = dict(tree_flatten(self.model.trainable_parameters()))
         self.loss_and_grad = nn.value_and_grad(self.model, self._loss)
+        self._compiled = None  # built at the first update, after any resume swapped state in
         self.step = 0
 
     def _add_adapters(self) -> None:
@@ -161,18 +166,35 @@ class Trainer:
             self.model.load_weights(list(current.items()), strict=False)
         return mx.stop_gradient(ref)
 
+    def _optimizer_step(self, inputs, targets, mask, old, advantages, start: int, ref):
+        batch = Batch(inputs, targets, mask, old, advantages, start)
+        (loss, stats), grads = self.loss_and_grad(self.model, batch, ref)
+        grads, _ = optim.clip_grad_norm(grads, self.cfg.trainer.max_grad_norm)
+        self.opt.update(self.model, grads)
+        return loss, stats
+
+    def _compiled_step(self):
+        """:meth:`_optimizer_step` under ``mx.compile`` (forward, backward and AdamW fused
+        into one graph per shape, as mlx_lm's tuner does): on CPU most of a small model's
+        step is elementwise work outside the matmuls, which fusion removes."""
+        if self._compiled is None:
+            state = [self.model.state, self.opt.state]
+            self._compiled = partial(mx.compile, inputs=state, outputs=state)(self._optimizer_step)
+        return self._compiled
+
     def update(self, samples: list[tuple[Rollout, float]], rng: np.random.Generator) -> dict:
         """Minibatch GSPO steps over ``samples``; returns averaged loss statistics."""
         order = rng.permutation(len(samples))
         chunks = [c for c in np.array_split(order, self.cfg.trainer.minibatches) if len(c)]
         totals: dict[str, float] = {}
         pad = self.tokenizer.pad_token_id or 0
+        multiple = SHAPE_MULTIPLE if self.cfg.trainer.compile else 1
         for chunk in chunks:
-            batch = build_batch([samples[i] for i in chunk], pad)
+            batch = build_batch([samples[i] for i in chunk], pad, multiple)
             ref = self._reference_logprobs(batch)
-            (loss, stats), grads = self.loss_and_grad(self.model, batch, ref)
-            grads, _ = optim.clip_grad_norm(grads, self.cfg.trainer.max_grad_norm)
-            self.opt.update(self.model, grads)
+            arrays = (batch.inputs, batch.targets, batch.mask, batch.old, batch.advantages)
+            step = self._compiled_step() if self.cfg.trainer.compile else self._optimizer_step
+            loss, stats = step(*arrays, batch.start, ref)
             mx.eval(self.model.parameters(), self.opt.state, loss, stats)
             for k, v in {"loss": loss, **stats}.items():
                 totals[k] = totals.get(k, 0.0) + v.item() / len(chunks)
