@@ -31,11 +31,11 @@ def _loop_config(args: list[str], prog: str):
 
 def _print_header(title: str) -> None:
     """The per-day table is markdown, one row printed as each day finishes (pasteable)."""
-    console.print(title, markup=False)
+    console.print(title, markup=False, soft_wrap=True)
     console.print(
         "| day | made | resolved | " + " | ".join(COLUMNS) + " | log ratio |", markup=False
     )
-    console.print("|---" * (len(COLUMNS) + 4) + "|", markup=False)
+    console.print("|---" * (len(COLUMNS) + 4) + "|", markup=False, soft_wrap=True)
 
 
 def _print_row(result) -> None:
@@ -44,7 +44,7 @@ def _print_row(result) -> None:
     ratio = f"{row['log_ratio']:+.4f}" if "log_ratio" in row else "-"
     resolved = result.resolved_day or "-"
     line = f"| {result.day} | {result.forecasts} | {resolved} | {' | '.join(cells)} | {ratio} |"
-    console.print(line, markup=False)
+    console.print(line, markup=False, soft_wrap=True)
 
 
 def _eval_line(name: str, result: dict) -> str:
@@ -91,7 +91,7 @@ def backtest(
     cfg.daily.store = str(Path(cfg.output) / "store")
     store = HeadlineStore(cfg.daily.store)
     files = archive_files(archive) if archive.is_dir() else [archive]
-    console.print(str(import_archives(store, files)).splitlines()[0], markup=False)
+    console.print(str(import_archives(store, files)).splitlines()[0], markup=False, soft_wrap=True)
     days = store_days(store, first, last)
     if not days:
         raise typer.BadParameter(f"no archived headlines between {start} and {end}")
@@ -109,7 +109,7 @@ def backtest(
         JsonlLog(evals_path).write(evals[-1])
     console.print(f"held-out days: {', '.join(d.isoformat() for d in held_out) or 'none'}")
     for row in evals[:2]:
-        console.print(_eval_line(row["when"], row), markup=False)
+        console.print(_eval_line(row["when"], row), markup=False, soft_wrap=True)
 
 
 @varro.command(context_settings=PASSTHROUGH)
@@ -138,6 +138,6 @@ def daily(
         report = ingest_feeds(
             HeadlineStore(cfg.daily.store), load_feed_list(feeds or default_feeds())
         )
-        console.print(str(report), markup=False)
+        console.print(str(report), markup=False, soft_wrap=True)
     _print_header(f"Varro daily {when}, {cfg.model.path} -> {cfg.output}")
     DailyLoop(cfg).run([when], on_day=_print_row)
