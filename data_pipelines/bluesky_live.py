@@ -25,7 +25,7 @@ import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Literal
@@ -245,7 +245,7 @@ def fetch(
         while result.pages < max_pages:
             call = partial(_page, client, query, cursor)
             items, next_cursor = _call_with_retry(call, query, result, retry)
-            fetched_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+            fetched_at = datetime.now(UTC).isoformat(timespec="milliseconds")
             result.pages += 1
             result.posts += len(items)
             for item in items:
@@ -263,7 +263,7 @@ def fetch(
 
 def save(items: list[dict], store: Path, raw_dir: Path) -> tuple[Path, IngestSummary, int]:
     """Write the raw items as a snapshot file, then merge it into the post store."""
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H-%M-%S.%fZ")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%S.%fZ")
     snapshot = Path(raw_dir) / f"bluesky_live_{stamp}.jsonl"
     text = "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in items)
     atomic_write_text(snapshot, text)

@@ -17,7 +17,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -222,9 +222,9 @@ def iso_utc(value: object) -> str:
     if not isinstance(value, datetime):
         raise BadRecord("bad_date")
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     try:
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
     except (OverflowError, ValueError):
         raise BadRecord("bad_date") from None
     return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")

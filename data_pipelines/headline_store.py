@@ -27,7 +27,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from email.utils import parsedate_tz
 from functools import cached_property
 from pathlib import Path
@@ -157,7 +157,7 @@ def _parse_date(text: str) -> datetime:
         if zone.isalpha() and zone not in _ZONES:
             raise ValueError(f"unknown time zone {zone!r} in {text!r}")
         offset = timezone(timedelta(seconds=parsed[9] or 0))
-        return datetime(*parsed[:6], tzinfo=offset).astimezone(timezone.utc)
+        return datetime(*parsed[:6], tzinfo=offset).astimezone(UTC)
     try:
         # Python 3.10 reads neither "Z" nor "+0000" as an offset.
         iso = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", re.sub(r"[Zz]$", "+00:00", text))
@@ -165,14 +165,14 @@ def _parse_date(text: str) -> datetime:
     except ValueError:
         raise ValueError(f"not an RFC 822 or ISO 8601 date: {text!r}") from None
     if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def _iso(moment: datetime) -> str:
     if moment.tzinfo is None:
         raise ValueError("published must be timezone-aware")
-    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import zlib
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -199,7 +199,7 @@ def fetch(
                 body = _read_capped(stream, max_bytes, deadline)
         except OSError as err:
             raise FeedError(f"cannot read {path}: {err.strerror or err}") from err
-        return Fetched(body, location, "", datetime.now(timezone.utc))
+        return Fetched(body, location, "", datetime.now(UTC))
     if scheme not in ("http", "https"):
         raise FeedError(f"unsupported URL scheme {scheme!r}")
     request = urllib.request.Request(location, headers={"User-Agent": USER_AGENT})
@@ -213,7 +213,7 @@ def fetch(
             if encoding in ("gzip", "x-gzip", "deflate"):  # sent although not asked for
                 body = _inflate(body, max_bytes)
             content_type = response.headers.get("Content-Type", "")
-            return Fetched(body, response.geturl(), content_type, datetime.now(timezone.utc))
+            return Fetched(body, response.geturl(), content_type, datetime.now(UTC))
     except urllib.error.HTTPError as err:
         raise FeedError(f"HTTP {err.code} {err.reason}") from err
     except urllib.error.URLError as err:
@@ -236,7 +236,7 @@ def _entry_time(entry: dict) -> datetime | None:
     parsed = entry.get("published_parsed") or entry.get("updated_parsed")
     if not parsed:
         return None
-    return datetime(*parsed[:6], tzinfo=timezone.utc)  # feedparser gives UTC struct_time
+    return datetime(*parsed[:6], tzinfo=UTC)  # feedparser gives UTC struct_time
 
 
 def parse_feed(fetched: Fetched, feed: str) -> ParsedFeed:

@@ -14,7 +14,7 @@ import logging
 import shutil
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -224,7 +224,7 @@ def test_dates_become_utc_days(server, tmp_path):
     assert by_title[alaska["title"]].published == "2025-08-09T01:39:48+00:00"
     assert by_title[alaska["title"]] in store.day("2025-08-09")
     for item in SCIENCEDAILY + MARKETWATCH:
-        utc = parsedate_to_datetime(item["published"]).astimezone(timezone.utc)
+        utc = parsedate_to_datetime(item["published"]).astimezone(UTC)
         assert by_title[item["title"]].published == utc.isoformat()
         assert by_title[item["title"]].day == utc.date()
 
@@ -250,10 +250,10 @@ def test_latin1_feeds_read_with_their_encoding(server, tmp_path):
 
 def test_feed_without_dates_uses_the_fetch_time_and_says_so(server, tmp_path, caplog):
     store = HeadlineStore(tmp_path)
-    start = datetime.now(timezone.utc).replace(microsecond=0)
+    start = datetime.now(UTC).replace(microsecond=0)
     with caplog.at_level(logging.WARNING, logger="rlnvr.rss"):
         report = ingest_feeds(store, [f"{server}/nodates.rss"], timeout=5)
-    end = datetime.now(timezone.utc)
+    end = datetime.now(UTC)
     result = report.feeds[0]
     assert (result.status, result.undated, result.added) == ("ok", 10, 10)
     assert "10 items without a date: used the fetch time" in result.reason

@@ -7,7 +7,7 @@ Varro's daily archive), with the fields those archives kept.
 import json
 import os
 import threading
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -157,7 +157,7 @@ def test_corrupt_day_file_is_named_and_never_overwritten(tmp_path):
 
 
 def test_dedupe_by_guid_link_and_hash(tmp_path):
-    when = datetime(2025, 8, 7, 0, 20, tzinfo=timezone.utc)
+    when = datetime(2025, 8, 7, 0, 20, tzinfo=UTC)
     upstart = "Upstart’s stock takes a mysterious dive after earnings. What’s behind the move."
     link = (
         "https://www.marketwatch.com/story/upstarts-stock-takes-a-mysterious-dive-after-"
@@ -260,4 +260,4 @@ def test_headline_rejects_non_utc_times():
     with pytest.raises(ValueError, match="must look like"):
         Headline("id", "t", "", "", "2025-08-07T00:20:00Z", "")
     with pytest.raises(ValueError, match="title is empty"):
-        Headline.create("<b> </b>", datetime(2025, 8, 7, tzinfo=timezone.utc))
+        Headline.create("<b> </b>", datetime(2025, 8, 7, tzinfo=UTC))
