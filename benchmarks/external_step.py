@@ -1,7 +1,11 @@
-"""One GSPO optimizer step in external libraries: TRL (PyTorch) and mlx-lm-lora (MLX), on CPU.
+"""One GSPO optimizer step: rlnvr's trainer vs TRL (PyTorch) and mlx-lm-lora (MLX), on CPU.
 
-    .venv/bin/python benchmarks/external_step.py [--batch 8] [--length 128] [--repeats 5]
-                                                 [--torch-threads N]
+    .venv/bin/python benchmarks/external_step.py [--batch 8] [--length 128] [--repeats 3]
+                                                 [--rounds 5] [--torch-threads N]
+
+All sides are timed in turns (a round times each for ``repeats`` steps; the median round
+counts), so a busy machine slows them alike. rlnvr's side is ``Trainer.update`` with one
+minibatch, compiled (the default) and eager.
 
 Each side takes one policy-loss forward, backward and AdamW update (no generation) on the
 bundled rlnvr-tiny weights, with the batch of benchmarks/train_step.py: B sequences of L
@@ -62,14 +66,6 @@ def make_batch(batch: int, length: int, vocab: int) -> Batch:
     rows = [(rng.integers(0, vocab, prompt), rng.integers(0, vocab, length - prompt))
             for _ in range(batch)]
     return Batch(np.stack([p for p, _ in rows]), np.stack([c for _, c in rows]), advantages)
-
-
-def timed(step: Step, repeats: int) -> float:
-    step()  # warm-up
-    start = time.perf_counter()
-    for _ in range(repeats):
-        step()
-    return (time.perf_counter() - start) / repeats
 
 
 # --- PyTorch: TRL and a plain reference ---------------------------------------------------
@@ -255,11 +251,44 @@ def report(name: str, seconds: float, tokens: int) -> None:
     print(f"{name:<46} {seconds:.3f} s/step  {tokens / seconds:>8.0f} tokens/s")
 
 
+def ours_step(batch: Batch, compile: bool) -> Step:
+    """rlnvr's own update (the trainer's minibatch step) on the same batch."""
+    from rlnvr.trainers.config import TrainConfig
+    from rlnvr.trainers.rollout import Rollout
+    from rlnvr.trainers.trainer import Trainer
+
+    cfg = {"model": {"path": MODEL}, "trainer": {"minibatches": 1, "learning_rate": LR,
+                                                 "compile": compile}}
+    trainer = Trainer(TrainConfig.model_validate(cfg))
+    samples = [
+        (Rollout("bench", p.tolist(), c.tolist(), [OLD_LOGP] * len(c), "", True), float(a))
+        for p, c, a in zip(batch.prompts, batch.completions, batch.advantages, strict=True)
+    ]
+    rng = np.random.default_rng(0)
+    return lambda: trainer.update(samples, rng)
+
+
+def interleaved(steps: dict[str, Step], repeats: int, rounds: int) -> dict[str, float]:
+    """Median over ``rounds`` of each step's mean time, the steps taking turns in every
+    round, so load from other processes on a shared machine hits them all alike."""
+    for step in steps.values():
+        step()  # warm-up (and compilation)
+    samples: dict[str, list[float]] = {name: [] for name in steps}
+    for _ in range(rounds):
+        for name, step in steps.items():
+            start = time.perf_counter()
+            for _ in range(repeats):
+                step()
+            samples[name].append((time.perf_counter() - start) / repeats)
+    return {name: float(np.median(t)) for name, t in samples.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--length", type=int, default=128)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--torch-threads", type=int, default=0,
                         help="torch.set_num_threads for the torch sides (0: torch's default)")
     args = parser.parse_args()
@@ -269,30 +298,38 @@ def main() -> None:
     model, _ = load_mlx(MODEL)
     batch = make_batch(args.batch, args.length, model.args.vocab_size)
     tokens = args.batch * (args.length - 1)
-    times: dict[str, float] = {}
+    ref_model, _ = load_mlx(MODEL)
+    ref_model.freeze()  # as mlx-lm-lora's load_reference_model does
 
     with tempfile.TemporaryDirectory() as workdir:
         trainer = trl_trainer(folder, batch, workdir)
-        times["trl"] = timed(trl_step(trainer, trl_inputs(batch)), args.repeats)
-    times["torch"] = timed(torch_plain_step(load_torch_model(folder), batch), args.repeats)
-    times["lora"] = timed(mlx_lora_step(model, None, batch, beta=0.0), args.repeats)
-    ref_model, _ = load_mlx(MODEL)
-    ref_model.freeze()  # as mlx-lm-lora's load_reference_model does
-    times["lora_ref"] = timed(mlx_lora_step(model, ref_model, batch, MLX_LORA_BETA),
-                              args.repeats)
-    times["mlx"] = timed(mlx_plain_step(model, batch), args.repeats)
+        steps = {
+            "trl": trl_step(trainer, trl_inputs(batch)),
+            "torch": torch_plain_step(load_torch_model(folder), batch),
+            "lora": mlx_lora_step(model, None, batch, beta=0.0),
+            "lora_ref": mlx_lora_step(model, ref_model, batch, MLX_LORA_BETA),
+            "mlx": mlx_plain_step(model, batch),
+            "ours": ours_step(batch, compile=True),
+            "ours_eager": ours_step(batch, compile=False),
+        }
+        times = interleaved(steps, args.repeats, args.rounds)
 
-    print(f"batch {args.batch} x {args.length} tokens, model {MODEL}, "
-          f"{args.repeats} timed steps after 1 warm-up, {torch_threads} torch threads")
+    print(f"batch {args.batch} x {args.length} tokens, model {MODEL}, median of {args.rounds} "
+          f"interleaved rounds of {args.repeats} steps, {torch_threads} torch threads")
     report("TRL GRPOTrainer (GSPO, torch CPU)", times["trl"], tokens)
     report("plain torch GSPO step", times["torch"], tokens)
     report("mlx-lm-lora GRPO (GSPO, beta=0)", times["lora"], tokens)
     report(f"mlx-lm-lora GRPO (GSPO, beta={MLX_LORA_BETA}, ref model)", times["lora_ref"], tokens)
     report("plain MLX GSPO step", times["mlx"], tokens)
+    report("rlnvr trainer step (compiled)", times["ours"], tokens)
+    report("rlnvr trainer step (eager)", times["ours_eager"], tokens)
     print(f"TRL / plain torch time:              {times['trl'] / times['torch']:.2f}x")
     print(f"mlx-lm-lora (beta=0) / plain MLX:    {times['lora'] / times['mlx']:.2f}x")
-    print(f"TRL / plain MLX time:                {times['trl'] / times['mlx']:.2f}x")
-    print(f"mlx-lm-lora (beta=0) / TRL time:     {times['lora'] / times['trl']:.2f}x")
+    print(f"mlx-lm-lora (beta=0) / rlnvr:        {times['lora'] / times['ours']:.2f}x "
+          "(target >= 1.3x)")
+    print(f"rlnvr / plain MLX time:              {times['ours'] / times['mlx']:.2f}x "
+          "(target <= 1.1x)")
+    print(f"TRL / rlnvr time:                    {times['trl'] / times['ours']:.2f}x")
 
 
 if __name__ == "__main__":

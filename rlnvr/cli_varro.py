@@ -32,9 +32,8 @@ def _loop_config(args: list[str], prog: str):
 def _print_header(title: str) -> None:
     """The per-day table is markdown, one row printed as each day finishes (pasteable)."""
     console.print(title, markup=False, soft_wrap=True)
-    console.print(
-        "| day | made | resolved | " + " | ".join(COLUMNS) + " | log ratio |", markup=False
-    )
+    header = "| day | made | resolved | " + " | ".join(COLUMNS) + " | log ratio |"
+    console.print(header, markup=False, soft_wrap=True)
     console.print("|---" * (len(COLUMNS) + 4) + "|", markup=False, soft_wrap=True)
 
 
@@ -62,6 +61,15 @@ def _eval_line(name: str, result: dict) -> str:
     )
 
 
+def _log(path: Path, row: dict, rows: list[dict]) -> None:
+    from rlnvr.trainers.jsonl_log import JsonlLog
+
+    log = JsonlLog(path)
+    log.write(row)
+    log.close()
+    rows.append(row)
+
+
 @varro.command(context_settings=PASSTHROUGH)
 def backtest(
     ctx: typer.Context,
@@ -83,8 +91,9 @@ def backtest(
     """
     from rlnvr.data_pipelines.headline_archives import archive_files, import_archives
     from rlnvr.data_pipelines.headline_store import HeadlineStore
+    from rlnvr.trainers import checkpoint
     from rlnvr.trainers.daily_loop import DailyLoop, store_days
-    from rlnvr.trainers.jsonl_log import JsonlLog, read_rows
+    from rlnvr.trainers.jsonl_log import read_rows
 
     cfg = _loop_config(ctx.args, "rlnvr varro backtest")
     first, last = date.fromisoformat(start), date.fromisoformat(end)
@@ -95,20 +104,25 @@ def backtest(
     days = store_days(store, first, last)
     if not days:
         raise typer.BadParameter(f"no archived headlines between {start} and {end}")
-    held_out = [d for d in store_days(store, last + timedelta(days=1), None)][:eval_days]
     loop = DailyLoop(cfg)
+    held_out, eval_tasks = [], []
+    for day in store_days(store, last + timedelta(days=1), None):
+        if len(held_out) == eval_days:
+            break
+        if tasks := loop.heldout_tasks(day):
+            held_out.append(day)
+            eval_tasks += tasks
     evals_path = Path(cfg.output) / "eval.jsonl"
     evals = read_rows(evals_path)
-    if not evals:
-        evals.append({"when": "before", **loop.evaluate(held_out)})
-        JsonlLog(evals_path).write(evals[-1])
+    if not evals and checkpoint.latest(Path(cfg.output)) is None:  # the untrained policy
+        _log(evals_path, {"when": "before", **loop.evaluate(eval_tasks)}, evals)
     _print_header(f"Varro backtest {start} .. {end}, {cfg.model.path} -> {cfg.output}")
     loop.run(days, on_day=_print_row)
-    if len(evals) < 2:
-        evals.append({"when": "after", **loop.evaluate(held_out)})
-        JsonlLog(evals_path).write(evals[-1])
+    _log(
+        evals_path, {"when": "after", "step": loop.trainer.step, **loop.evaluate(eval_tasks)}, evals
+    )
     console.print(f"held-out days: {', '.join(d.isoformat() for d in held_out) or 'none'}")
-    for row in evals[:2]:
+    for row in [r for r in evals if r["when"] == "before"] + evals[-1:]:
         console.print(_eval_line(row["when"], row), markup=False, soft_wrap=True)
 
 

@@ -118,3 +118,43 @@ def test_update_on_yesterdays_forecasts_is_off_policy(tmp_path, store_dir):
         assert gap > 1e-4
     else:  # every group had equal rewards: no update, the policy is the one that sampled
         assert gap < 1e-3
+
+
+@pytest.mark.slow
+def test_backtest_cli_prints_the_day_table_and_held_out_reward(tmp_path, samples):
+    import subprocess
+    import sys
+
+    out = tmp_path / "bt"
+    args = [
+        "--from",
+        "2025-08-01",
+        "--to",
+        "2025-08-02",
+        "--eval-days",
+        "1",
+        "--archive",
+        str(samples / "headlines"),
+        "--output",
+        str(out),
+        "--sampling.max-tokens",
+        "16",
+        "--trainer.group-size",
+        "2",
+        "--daily.tasks-per-day",
+        "1",
+        "--env.eval.samples",
+        "1",
+    ]
+    cmd = [sys.executable, "-m", "rlnvr.cli", "varro", "backtest", *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert (
+        "| day | made | resolved | reward | semantic | structure | zeros | leak | words |"
+        " quality | log ratio |" in lines
+    )
+    assert any(line.startswith("| 2025-08-02 | 2 | 2025-08-01 | ") for line in lines)
+    assert "held-out days: 2025-08-03" in lines
+    assert any(line.startswith("before: reward ") for line in lines)
+    assert any(line.startswith("after: reward ") for line in lines)

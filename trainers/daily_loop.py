@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import mlx.core as mx
 import numpy as np
@@ -63,9 +64,14 @@ class DailyConfig(BaseConfig):
     """Next-day headlines each forecast is scored against."""
 
 
+class VarroEnvSection(EnvSection):
+    taskset: dict[str, Any] = Field(default_factory=lambda: {"id": "rlnvr-varro"})
+    """The Varro taskset table (its prompt and rewards), verifiers' format."""
+
+
 class DailyLoopConfig(TrainConfig):
     output: str = "runs/varro_daily"
-    env: EnvSection = EnvSection(taskset={"id": "rlnvr-varro"})
+    env: VarroEnvSection = VarroEnvSection()
     daily: DailyConfig = DailyConfig()
 
 
@@ -95,6 +101,11 @@ class DailyLoop:
         self.cfg = cfg
         self.trainer = Trainer(cfg)
         self.taskset = load_taskset(cfg.env.taskset)
+        if not hasattr(self.taskset, "make_task"):
+            raise ValueError(
+                f"env.taskset.id {cfg.env.taskset['id']!r} cannot build tasks from a headline "
+                "store: the daily loop needs rlnvr-varro (or a taskset with make_task)"
+            )
         self.store = HeadlineStore(cfg.daily.store)
         self.ledger = ForecastLedger(cfg.output)
         self.last_day: str | None = None
@@ -246,14 +257,17 @@ class DailyLoop:
             if self.last_day and day < self.last_day:
                 logger.warning("%s: forecasts never resolved (no next-day headlines)", day)
 
-    def evaluate(self, days: list[date]) -> dict:
-        """Held-out score of the current policy on ``days`` (each resolved by its next day)."""
-        tasks = []
-        for day in days:
-            for task in self.day_tasks(day):
-                resolving = self.resolving_task(task.data.model_dump(), day + timedelta(days=1))
-                if resolving is not None:
-                    tasks.append(resolving)
+    def heldout_tasks(self, day: date) -> list[vf.Task]:
+        """Day ``day``'s tasks already resolved by the next day's headlines (for evaluation);
+        empty when either day is too thin."""
+        tasks = [
+            self.resolving_task(task.data.model_dump(), day + timedelta(days=1))
+            for task in self.day_tasks(day)
+        ]
+        return [t for t in tasks if t is not None]
+
+    def evaluate(self, tasks: list[vf.Task]) -> dict:
+        """Held-out score of the current policy on ``tasks`` (from :meth:`heldout_tasks`)."""
         if not tasks:
             return {"n_tasks": 0}
         t = self.trainer
