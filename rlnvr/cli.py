@@ -13,6 +13,7 @@ from rich.table import Table
 import rlnvr  # noqa: F401  (loads the fast BLAS before anything imports mlx)
 from rlnvr import cli_varro  # noqa: F401  (adds `varro daily` and `varro backtest`)
 from rlnvr.cli_data import varro, walter
+from rlnvr.cli_horace import horace
 
 app = typer.Typer(
     help="rlnvr: reinforcement learning from non-verified rewards.\n\n"
@@ -255,6 +256,7 @@ def _command_line() -> str:
 
 app.add_typer(varro, name="varro")
 app.add_typer(walter, name="walter")
+app.add_typer(horace, name="horace")
 
 
 def main() -> None:

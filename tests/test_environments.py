@@ -1,4 +1,5 @@
 import pytest
+from test_horace_env import HONEST as HORACE_HONEST
 from verifiers.v1.configs.taskset import TasksetConfig
 from verifiers.v1.utils.generic import concrete_type
 from verifiers.v1.utils.loaders import taskset_class
@@ -40,9 +41,13 @@ def test_taskset_loads_real_tasks(env_id):
 
 @pytest.mark.parametrize("env_id", ENVS)
 def test_offline_scoring_through_task_score(env_id):
-    task = load(env_id)[0]
+    tasks = load(env_id)
+    task, text = tasks[0], HONEST[env_id]
+    if env_id == "rlnvr-horace":  # style is per author: an imitation of Poe, on a Poe task
+        task = next(t for t in tasks if t.data.author == "Edgar Allan Poe")
+        text = HORACE_HONEST["Edgar Allan Poe"]
     assert score(task, "").reward == 0.0
-    honest = score(task, HONEST[env_id]).reward
+    honest = score(task, text).reward
     # real rewards depend on the day's / URL's real data: an honest text scores well, not 1.0
     assert honest >= 0.25
     assert score(task, "ok").reward < min(0.5, honest)

@@ -66,7 +66,7 @@ def test_seeded_reset_picks_tasks_reproducibly(envs):
 
 
 def test_make_by_module_path_and_taskset_config():
-    env = gym.make("rlnvr.gym_env:rlnvr/Horace-v0", config={"authors": ["Saki"]})
+    env = gym.make("rlnvr.gym_env:rlnvr/Horace-v0", config={"authors": ["Oscar Wilde"]})
     prompt, info = env.reset(seed=0)
-    assert len(env.unwrapped.tasks) == 1 and "Saki" in prompt
+    assert len(env.unwrapped.tasks) == 8 and "Oscar Wilde" in prompt
     env.close()

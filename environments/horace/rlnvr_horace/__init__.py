@@ -1,5 +1,11 @@
-"""Horace: Write in the style of an author (rlnvr, verifiers v1 taskset)"""
+"""Horace: write in the style of an author, rewarded by cadence (rlnvr, verifiers v1 taskset)."""
 
-from rlnvr_horace.taskset import HoraceConfig, HoraceData, HoraceTask, HoraceTaskset
+from rlnvr_horace.taskset import (
+    HoraceConfig,
+    HoraceData,
+    HoraceTask,
+    HoraceTaskConfig,
+    HoraceTaskset,
+)
 
-__all__ = ["HoraceConfig", "HoraceData", "HoraceTask", "HoraceTaskset"]
+__all__ = ["HoraceConfig", "HoraceData", "HoraceTask", "HoraceTaskConfig", "HoraceTaskset"]

@@ -1,46 +1,396 @@
-"""Horace taskset (placeholder): continue an opening line in its author's style.
+"""Horace taskset: continue an opening line in the style of its author.
 
-This first version ships the opening lines of eleven public-domain short stories and a
-length reward only. The cadence-signature and classifier rewards and their guards arrive with
-the Horace issue; the task data and config shapes stay.
+A task is a target author and the first sentence of one of their paragraphs
+(``data/tasks.jsonl``, built by ``scripts/make_horace_tasks.py`` from rlnvr's literature
+sample). The prompt asks for a continuation in that author's style; the reward reads the
+continuation with a small causal language model (``scoring_model``, default the bundled
+rlnvr-tiny) and compares its cadence (how surprisal, entropy and rank move token by token:
+``rlnvr.rubrics.cadence``) with the author's own prose, scored by the same model (both
+unwrapped to one line per paragraph, see :func:`unwrap`):
+
+* ``signature`` (0.5): closeness to the author's cadence signature (per-feature mean and spread
+  over 150-word chunks of their sample, ``rlnvr.rubrics.signatures``), calibrated per author:
+  1 at the median distance of the author's own chunks (``d_own``), 0 at the median distance
+  of other authors' chunks (``d_other``, at least ``d_own + min_gap``), linear between;
+* ``classifier`` (0.5): the probability that a logistic regression over the same features
+  gives the target author (``rlnvr.rubrics.style_classifier``, numpy only).
+
+Weights are overridable with ``[env.taskset.task.rewards] signature = {weight = ...}``.
+
+Both components are multiplied by one guard, the product of five factors in [0, 1], so a
+text that games one component cannot keep the other (the Varro design; each factor is also
+recorded as a metric, and ``guards`` switches them off one by one for an ablation):
+
+* ``length``: fewer than ``min_words`` words ramps down to 0 at 0 words; more than
+  ``max_words`` ramps down to 0 at ``hard_max_words`` (longer text averages towards any
+  author's mean, which would otherwise pay);
+* ``copying``: the share of the text's word 6-grams found in the literature sample
+  (``rlnvr.rubrics.ngram_overlap``; every author's text, not only the target's) ramps the
+  factor from 1 at ``copy_start`` to 0 at ``copy_full``: the author's own prose is the easiest
+  way to match their signature, so a pasted passage must not pay;
+* ``repetition``: ``rlnvr.rubrics.hacks.repetition`` (0 on 99.9% of literature chunks);
+* ``surprisal_range``: the text's mean surprisal more than ``surprisal_margin`` nats outside
+  the 5th-95th percentile range of the author's chunks ramps to 0 over ``surprisal_width``
+  nats (word salad and degenerate text read far outside any author);
+* ``typicality``: the distance to the nearest author's signature (any author) beyond
+  ``typical_distance`` ramps to 0 at ``atypical_distance``: the classifier is linear and
+  extrapolates to confidence on text unlike any chunk it was fitted on (Poe's passage with
+  every sixth word swapped gets p(Poe) = 0.78), so it is trusted only on corpus-like prose.
+
+Scoring knobs live on the task config (``HoraceTaskConfig``, ``[env.taskset.task]``), not on
+the taskset config: a served worker rebuilds each task from its data and
+``config.taskset.task`` without calling ``load()``, so that is the only config a reward sees.
+The scoring model must be the one the packaged signatures and classifier were built with
+(recorded in their meta): any other raises when the config is made.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import as_file, files
+from typing import Literal, get_args
 
+import numpy as np
 import verifiers.v1 as vf
+from pydantic import Field, model_validator
 
 from rlnvr.data_pipelines.packaged import read_jsonl
-from rlnvr.rubrics.length import band_score, word_count
+from rlnvr.rubrics import hacks
+from rlnvr.rubrics.cadence import FEATURE_NAMES, cadence_features
+from rlnvr.rubrics.length import word_count
+from rlnvr.rubrics.ngram_overlap import copy_share, load_indexes, merge
+from rlnvr.rubrics.signatures import Signature, load_signatures, signature_distance
+from rlnvr.rubrics.style_classifier import StyleClassifier
+from rlnvr.rubrics.text import as_text
 
+PACKAGE = "rlnvr_horace"
 PROMPT = "Continue this passage in the style of {author}:\n{opening}"
+Guard = Literal["length", "copying", "repetition", "surprisal_range", "typicality"]
+GUARDS: tuple[Guard, ...] = get_args(Guard)  # cheap ones first: a 0 skips the scorer
+_TERMINAL = tuple(".!?\"'\u201d\u2019")  # a line ending one of these may end a paragraph
+_THINK = re.compile(r"^\s*<think>.*?</think>\s*", re.DOTALL)
+
+
+# --- packaged data and the scoring model: loaded once per process ------------------------
+
+
+@dataclass(frozen=True)
+class StyleData:
+    """Everything the reward compares with, as built by ``scripts/make_horace_tasks.py``."""
+
+    signatures: dict[str, Signature]
+    classifier: StyleClassifier
+    ngrams: np.ndarray  # sorted 6-gram hashes of the whole literature sample
+
+    @property
+    def meta(self) -> dict:
+        return self.classifier.meta
+
+
+@lru_cache(maxsize=1)
+def style_data() -> StyleData:
+    data = files(PACKAGE).joinpath("data")
+    with as_file(data.joinpath("signatures.json")) as path:
+        signatures = load_signatures(path)
+    classifier = StyleClassifier.from_json(
+        json.loads(data.joinpath("classifier.json").read_text(encoding="utf-8"))
+    )
+    with data.joinpath("ngrams.npz").open("rb") as handle:
+        ngrams = merge(load_indexes(handle).values())
+    return StyleData(signatures, classifier, ngrams)
+
+
+def check_scoring_model(model: str, backend: str) -> None:
+    """Raise unless the packaged signatures were built with ``model`` and with the cadence
+    features this rlnvr computes (their names and scoring settings, hashed in a tag)."""
+    from rlnvr.rubrics.chunk_features import cadence_extractor
+
+    meta = style_data().meta
+    rebuild = "rebuild the package data with `python scripts/make_horace_tasks.py --model"
+    if model != meta["model"]:
+        raise ValueError(
+            f"scoring_model {model!r}: rlnvr-horace's signatures and classifier were built "
+            f"with {meta['model']!r}, and cadence numbers from two models are not comparable. "
+            f"Use scoring_model = {meta['model']!r}, or {rebuild} {model}` (rlnvr repository)."
+        )
+    tag, _ = cadence_extractor(model, backend)
+    if tag != meta["extractor"]:
+        raise ValueError(
+            f"rlnvr-horace's package data holds cadence features {meta['extractor']}, this "
+            f"rlnvr computes {tag} (features or scoring settings changed): {rebuild} {model}`."
+        )
+
+
+@lru_cache(maxsize=2)
+def scorer(model: str, backend: str):
+    """``(model, tokenizer)``, loaded once per process and backend."""
+    from rlnvr.rubrics.token_metrics import load_scorer
+
+    return load_scorer(model, backend)
+
+
+def paragraphs(text: str) -> list[str]:
+    """Paragraphs of a text that may be hard-wrapped without blank lines between paragraphs,
+    whitespace inside each collapsed to single spaces.
+
+    A paragraph ends at a blank line, or at a line that ends a sentence and is clearly
+    shorter than the text's wrap width (its 90th-percentile line length); in text that is
+    not hard-wrapped (long lines) every line is a paragraph.
+    """
+    lines = text.split("\n")
+    lengths = sorted(len(line.rstrip()) for line in lines if line.strip())
+    wrap = lengths[int(0.9 * (len(lengths) - 1))] if lengths else 0
+    short = wrap - 10 if wrap <= 80 else float("inf")
+    out, current = [], []
+    for line in lines:
+        line = line.rstrip()
+        current.extend(line.split())
+        ends = not line or (line.endswith(_TERMINAL) and len(line) < short)
+        if current and ends:
+            out.append(" ".join(current))
+            current = []
+    if current:
+        out.append(" ".join(current))
+    return out
+
+
+def unwrap(text: str) -> str:
+    """``text`` as the reward reads it: one line per paragraph.
+
+    Project Gutenberg texts are hard-wrapped at ~70 columns, a transcriber's layout, not the
+    author's; scored as they are, every signature would learn the surprise of a newline in
+    mid-sentence, which no model's reply has. The packaged chunks were unwrapped the same
+    way (and rlnvr-tiny was pretrained on paragraphs one per line).
+    """
+    return "\n".join(paragraphs(text))
+
+
+@lru_cache(maxsize=4096)
+def cadence_of(text: str, model: str, backend: str) -> dict[str, float]:
+    """Cadence features of ``text`` as the packaged chunks were scored (unwrapped, whole, from
+    a document start); cached, so every reward and metric of a trace scores it once."""
+    from rlnvr.rubrics.token_metrics import score_text
+
+    if not text.strip():
+        return dict.fromkeys(FEATURE_NAMES, 0.0)
+    net, tokenizer = scorer(model, backend)
+    return cadence_features(score_text(unwrap(text), net, tokenizer, backend))
+
+
+def ramp(x: float, start: float, full: float) -> float:
+    """A guard factor: 1 up to ``start``, 0 from ``full``, linear between."""
+    return 1.0 - hacks.ramp(x, start, full)
+
+
+def length_factor(words: int, cfg: HoraceTaskConfig) -> float:
+    """0 for no words, rising to 1 at ``min_words``; falling from ``max_words`` to 0 at
+    ``hard_max_words``."""
+    return min(words / cfg.min_words, ramp(words, cfg.max_words, cfg.hard_max_words))
+
+
+# --- config and task data -------------------------------------------------------------
+
+
+class HoraceTaskConfig(vf.TaskConfig):
+    """Scoring knobs, under ``[env.taskset.task]``."""
+
+    scoring_model: str = "rlnvr-tiny"
+    """Model the text is read with: must be the one the package data was built with."""
+    scoring_backend: Literal["torch", "mlx"] = "torch"
+    """Backend of the scoring model (same numbers within 1e-4; torch is faster on CPU)."""
+    min_gap: float = Field(0.15, gt=0)
+    """Floor on d_other - d_own: where an author's own chunks are no closer to their
+    signature than other authors' (Dickens), the signature reaches 0 at d_own + min_gap."""
+    guards: list[Guard] = list(GUARDS)
+    """Guard factors multiplied into both components (drop one for an ablation)."""
+    min_words: int = Field(40, ge=1)
+    """Below this the length factor ramps down linearly to 0 at 0 words."""
+    max_words: int = Field(300, ge=1)
+    """Above this the length factor ramps down linearly ..."""
+    hard_max_words: int = Field(600, ge=2)
+    """... to 0 here."""
+    copy_start: float = Field(0.1, ge=0, le=1)
+    """Share of 6-grams found in the literature sample at which the copying factor starts
+    to fall (echoing a 20-word opening inside a 150-word continuation stays under it)."""
+    copy_full: float = Field(0.4, ge=0, le=1)
+    """... and where it reaches 0."""
+    surprisal_margin: float = Field(0.5, ge=0)
+    """Nats beyond the author's 5th-95th percentile range of chunk mean surprisal that are
+    still free."""
+    surprisal_width: float = Field(1.0, gt=0)
+    """Nats over which the surprisal_range factor then falls from 1 to 0."""
+    typical_distance: float = Field(1.2, gt=0)
+    """Distance to the nearest author's signature up to which text counts as prose of the
+    corpus's kind (99% of the packaged chunks are within 1.2) ..."""
+    atypical_distance: float = Field(1.6, gt=0)
+    """... and from which the typicality factor is 0."""
+
+    @model_validator(mode="after")
+    def _check(self) -> HoraceTaskConfig:
+        check_scoring_model(self.scoring_model, self.scoring_backend)
+        if self.hard_max_words <= self.max_words or self.copy_full <= self.copy_start:
+            raise ValueError("need max_words < hard_max_words and copy_start < copy_full")
+        if self.atypical_distance <= self.typical_distance:
+            raise ValueError("need typical_distance < atypical_distance")
+        return self
 
 
 class HoraceConfig(vf.TasksetConfig):
+    """Load-time knobs, under ``[env.taskset]``; scoring knobs are under ``task``."""
+
     authors: list[str] = []
-    """Keep only these authors (all when empty)."""
+    """Keep only these authors' tasks (all when empty); names as in the README."""
+    task: HoraceTaskConfig = Field(default_factory=HoraceTaskConfig)
 
 
 class HoraceData(vf.TaskData):
     author: str
+    """The target author (a key of the packaged signatures)."""
     opening: str
+    """The opening sentence shown in the prompt, the author's own."""
+    source: str = ""
+    """The document the opening comes from (``form/title``)."""
 
 
-class HoraceTask(vf.Task[HoraceData, vf.State, vf.TaskConfig]):
-    @vf.reward(weight=1.0)
-    async def length(self, trace: vf.Trace) -> float:
-        """Placeholder: a passage of 60-200 words."""
-        return band_score(word_count(trace.last_reply), 60, 200)
+def reply_text(trace: vf.Trace) -> str:
+    """The continuation the model wrote: the last reply, a leading <think> block dropped."""
+    return _THINK.sub("", as_text(trace.last_reply)).strip()
+
+
+# --- the task ---------------------------------------------------------------------------
+
+
+class HoraceTask(vf.Task[HoraceData, vf.State, HoraceTaskConfig]):
+    def features_of(self, text: str) -> dict[str, float]:
+        return cadence_of(text, self.config.scoring_model, self.config.scoring_backend)
+
+    def author_signature(self) -> Signature:
+        return style_data().signatures[self.data.author]
+
+    def distance_of(self, text: str) -> float:
+        return signature_distance(self.features_of(text), self.author_signature())
+
+    def nearest_distance_of(self, text: str) -> float:
+        """Distance to the closest signature of any author: how unlike all of them it reads."""
+        features = self.features_of(text)
+        return min(signature_distance(features, s) for s in style_data().signatures.values())
+
+    def p_author_of(self, text: str) -> float:
+        return style_data().classifier.proba(self.features_of(text))[self.data.author]
+
+    def guard_of(self, text: str) -> float:
+        """Product of the enabled guard factors (cheap ones first: a 0 skips the scorer)."""
+        cfg = self.config
+        factors = {
+            "length": lambda t: length_factor(word_count(t), cfg),
+            "copying": lambda t: ramp(
+                copy_share(t, style_data().ngrams), cfg.copy_start, cfg.copy_full
+            ),
+            "repetition": lambda t: 1.0 - hacks.repetition(t),
+            "surprisal_range": self.surprisal_factor_of,
+            "typicality": lambda t: ramp(
+                self.nearest_distance_of(t), cfg.typical_distance, cfg.atypical_distance
+            ),
+        }
+        g = 1.0
+        for name in GUARDS:
+            if name in cfg.guards and g > 0:
+                g *= factors[name](text)
+        return g
+
+    def surprisal_factor_of(self, text: str) -> float:
+        """1 while the text's mean surprisal is within the author's chunk range plus margin."""
+        q = self.author_signature().features["surprisal_mean"].quantiles
+        x = self.features_of(text)["surprisal_mean"]
+        outside = max(q["0.05"] - x, x - q["0.95"], 0.0)
+        margin = self.config.surprisal_margin
+        return ramp(outside, margin, margin + self.config.surprisal_width)
+
+    # rewards (each visible in trace.rewards; TOML overrides the weights)
+
+    @vf.reward(weight=0.5)
+    async def signature(self, trace: vf.Trace) -> float:
+        """Calibrated closeness to the author's cadence signature, guarded."""
+        text = reply_text(trace)
+        g = self.guard_of(text)
+        if g == 0:
+            return 0.0
+        meta = self.author_signature().meta
+        gap = max(meta["d_other"] - meta["d_own"], self.config.min_gap)
+        closeness = 1.0 - (self.distance_of(text) - meta["d_own"]) / gap
+        return g * min(1.0, max(0.0, closeness))
+
+    @vf.reward(weight=0.5)
+    async def classifier(self, trace: vf.Trace) -> float:
+        """The classifier's probability of the target author, guarded."""
+        text = reply_text(trace)
+        g = self.guard_of(text)
+        return g * self.p_author_of(text) if g > 0 else 0.0
+
+    # metrics (recorded, not summed)
+
+    @vf.metric
+    async def words(self, trace: vf.Trace) -> float:
+        return float(word_count(reply_text(trace)))
+
+    @vf.metric
+    async def signature_distance(self, trace: vf.Trace) -> float:
+        """Mean capped |z| of the text's cadence features under the author's signature."""
+        return self.distance_of(reply_text(trace))
+
+    @vf.metric
+    async def nearest_distance(self, trace: vf.Trace) -> float:
+        """Distance to the closest signature of any of the 16 authors."""
+        return self.nearest_distance_of(reply_text(trace))
+
+    @vf.metric
+    async def p_author(self, trace: vf.Trace) -> float:
+        """The classifier's probability of the target author (unguarded)."""
+        return self.p_author_of(reply_text(trace))
+
+    @vf.metric
+    async def copy_share(self, trace: vf.Trace) -> float:
+        """Share of the text's word 6-grams found in the literature sample."""
+        return copy_share(reply_text(trace), style_data().ngrams)
+
+    @vf.metric
+    async def surprisal_mean(self, trace: vf.Trace) -> float:
+        """Mean surprisal (nats per token) of the text under the scoring model."""
+        return self.features_of(reply_text(trace))["surprisal_mean"]
+
+    @vf.metric
+    async def repetition(self, trace: vf.Trace) -> float:
+        return hacks.repetition(reply_text(trace))
+
+    @vf.metric
+    async def guard(self, trace: vf.Trace) -> float:
+        """The factor both components were multiplied by."""
+        return self.guard_of(reply_text(trace))
+
+
+# --- the taskset ------------------------------------------------------------------------
 
 
 class HoraceTaskset(vf.Taskset[HoraceTask, HoraceConfig]):
+    """One task per (author, opening line) in the packaged sample (see README.md)."""
+
     def load(self) -> Iterator[HoraceTask]:
-        for row in read_jsonl("rlnvr_horace", "data/tasks.jsonl"):
+        known = set(style_data().signatures)
+        unknown = sorted(set(self.config.authors) - known)
+        if unknown:
+            raise ValueError(f"unknown authors {unknown}; known: {sorted(known)}")
+        for row in read_jsonl(PACKAGE, "data/tasks.jsonl"):
             if self.config.authors and row["author"] not in self.config.authors:
                 continue
-            prompt = PROMPT.format(author=row["author"], opening=row["opening"])
             data = HoraceData(
-                id=row["id"], prompt=prompt, author=row["author"], opening=row["opening"]
+                id=row["id"],
+                prompt=PROMPT.format(author=row["author"], opening=row["opening"]),
+                author=row["author"],
+                opening=row["opening"],
+                source=row["source"],
             )
             yield HoraceTask(data, self.config.task)

@@ -1,0 +1,332 @@
+"""The Horace taskset and its rubric, with the real scoring model (rlnvr-tiny, no mocks).
+
+The honest continuations below were written by hand for three authors' tasks, in imitation
+of the author and not copied from anything. Every adversarial text must score below the
+honest one for the same task; most must score about nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import random
+from importlib.resources import files
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rlnvr_horace import HoraceConfig, HoraceTaskConfig, HoraceTaskset
+from rlnvr_horace.taskset import style_data, unwrap
+from verifiers.v1.configs.taskset import TasksetConfig
+from verifiers.v1.utils.generic import concrete_type
+from verifiers.v1.utils.loaders import taskset_class
+
+from rlnvr.data_pipelines.literature import iter_documents
+from rlnvr.data_pipelines.literature_chunks import split_words
+from rlnvr.rubrics.cadence import FEATURE_NAMES
+from rlnvr.rubrics.ngram_overlap import (
+    build_index,
+    copy_share,
+    load_indexes,
+    ngram_hashes,
+    save_indexes,
+)
+from rlnvr.rubrics.style_classifier import fit, load_classifier, save_classifier, sklearn_pipeline
+from rlnvr.trainers.traces import completion_trace, score
+
+HONEST = {
+    "Edgar Allan Poe": (
+        "True, I had resolved upon it long before the night arrived; and yet, when the hour "
+        "came, my hand trembled upon the lamp. I am not mad. A madman could not have counted, "
+        "as I counted, every stroke of the clock in that low and dismal chamber, nor marked how "
+        "the damp crept along the stones like a slow and living thing. He slept. I watched him "
+        "sleep. And as I watched, there rose within me a feeling I cannot name \u2014 not pity, "
+        "not fear, but a terrible and exquisite patience, such as the grave must feel for those "
+        "who walk above it."
+    ),
+    "Jane Austen": (
+        "It was generally agreed among the families of the neighbourhood that Mr. Crawford's "
+        "return to Ashby could not be a matter of indifference to anybody. He had four thousand "
+        "a year, an agreeable address, and a sister who was known to be in want of a companion; "
+        "and though Mrs. Elton declared that she had never thought him handsome, she was "
+        "observed to sit nearer the window on the morning he was expected. Anne, who had less "
+        "to hope from him than any of them, was perhaps the only person in the room who could "
+        "listen to his praises with composure, and even she found her attention wandering."
+    ),
+    "Ernest Hemingway": (
+        "We walked down to the river in the morning and the grass was wet and cold. Bill "
+        "carried the rods and I carried the bait in a can. The water was high and brown from "
+        "the rain and it moved fast along the bank under the trees. We sat on a log and put the "
+        "worms on the hooks. It was quiet and you could hear the water going over the stones. "
+        'Bill lit a cigarette and looked at the river. "It\'s a good river," he said. "It\'s a '
+        'fine river," I said. We fished until noon and caught four trout and then we ate lunch.'
+    ),
+}
+OTHER = "Charles Dickens"  # whose prose is pasted into the other authors' tasks
+REWARDS = {"signature": 0.5, "classifier": 0.5}
+METRICS = {
+    "words",
+    "signature_distance",
+    "nearest_distance",
+    "p_author",
+    "copy_share",
+    "surprisal_mean",
+    "repetition",
+    "guard",
+}
+
+
+def pasted(sample: dict, author: str, words: int = 120) -> str:
+    """A passage of the author's sample text, verbatim (from the middle of a long document)."""
+    pieces = split_words(sample[author], words)
+    return pieces[len(pieces) // 2]
+
+
+def doctored(text: str, every: int = 6) -> str:
+    """Every ``every``-th word swapped, so that no word 6-gram of the original survives."""
+    words = text.split()
+    return " ".join("very" if i % every == 0 else w for i, w in enumerate(words))
+
+
+def salad(text: str) -> str:
+    words = text.split()
+    random.Random(0).shuffle(words)
+    return " ".join(words)
+
+
+ADVERSARIAL = {
+    "pasted_passage": lambda t, s: pasted(s, t.data.author),
+    "pasted_other_author": lambda t, s: pasted(s, OTHER),
+    "doctored_paste": lambda t, s: doctored(pasted(s, t.data.author)),
+    "word_salad": lambda t, s: salad(pasted(s, t.data.author)),
+    "one_word_repeated": lambda t, s: " ".join([max(t.data.opening.split(), key=len)] * 120),
+    "empty": lambda t, s: "",
+    "opening_echoed": lambda t, s: t.data.opening,
+    "prompt_echoed": lambda t, s: t.data.prompt,
+    "honest_8_times": lambda t, s: " ".join([HONEST[t.data.author]] * 8),
+}
+
+
+def load(**config) -> list:
+    cls = taskset_class("rlnvr-horace")  # how verifiers resolves `--env.taskset.id`
+    return list(
+        cls(concrete_type(cls, TasksetConfig).model_validate({"id": "rlnvr-horace"} | config))
+    )
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """One torch thread: on a busy two-core machine two threads spin-wait for each other."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def tasks() -> list:
+    return load()
+
+
+@pytest.fixture(scope="module")
+def by_author(tasks) -> dict:
+    first = {}
+    for task in tasks:
+        first.setdefault(task.data.author, task)
+    return first
+
+
+@pytest.fixture(scope="module")
+def sample(samples: Path) -> dict[str, str]:
+    """Each author's text as the build script saw it (display names, documents joined)."""
+    from importlib.util import module_from_spec, spec_from_file_location
+
+    spec = spec_from_file_location(
+        "make_horace_tasks", samples.parents[1] / "scripts" / "make_horace_tasks.py"
+    )
+    build = module_from_spec(spec)
+    spec.loader.exec_module(build)
+    texts: dict[str, list[str]] = {}
+    for doc in iter_documents(samples / "literature"):
+        texts.setdefault(build.author_of(doc), []).append(doc.text)
+    return {author: "\n\n".join(parts) for author, parts in texts.items()}
+
+
+@pytest.fixture(scope="module")
+def honest(by_author) -> dict:
+    return {author: score(by_author[author], text) for author, text in HONEST.items()}
+
+
+# --- the taskset and its package data -----------------------------------------------------
+
+
+def test_tasks_are_openings_of_each_author(tasks, sample):
+    authors = {t.data.author for t in tasks}
+    assert len(authors) == 16 and len(tasks) == 128
+    assert all(sum(t.data.author == a for t in tasks) == 8 for a in authors)
+    assert len({t.key for t in tasks}) == len(tasks)
+    normalised = {a: " ".join(text.split()) for a, text in sample.items()}
+    for task in tasks:
+        data = task.data
+        assert (
+            data.prompt == f"Continue this passage in the style of {data.author}:\n{data.opening}"
+        )
+        assert 8 <= len(data.opening.split()) <= 40
+        assert data.opening in normalised[data.author]  # the author's own sentence
+
+
+def test_package_data_is_small_and_consistent(tasks):
+    folder = files("rlnvr_horace").joinpath("data")
+    sizes = {p.name: len(p.read_bytes()) for p in folder.iterdir() if p.is_file()}
+    assert set(sizes) >= {"tasks.jsonl", "signatures.json", "classifier.json", "ngrams.npz"}
+    assert sum(sizes.values()) < 3_000_000
+    data = style_data()
+    authors = {t.data.author for t in tasks}
+    assert set(data.signatures) == set(data.classifier.classes) == authors
+    assert data.classifier.features == tuple(sorted(FEATURE_NAMES))
+    assert data.meta["model"] == "rlnvr-tiny" and data.meta["chunk_words"] == 150
+    for signature in data.signatures.values():
+        assert signature.n_chunks >= 20 and 0 < signature.meta["d_own"] < 1.0
+    # most authors' own chunks lie closer to their signature than other authors' chunks
+    closer = [s.meta["d_own"] < s.meta["d_other"] for s in data.signatures.values()]
+    assert sum(closer) >= 14
+    for task in tasks:  # every opening is in the copy index: echoing it is copying
+        assert copy_share(task.data.opening, data.ngrams) == 1.0
+
+
+def test_config_filters_authors_and_checks_the_scoring_model():
+    assert taskset_class("rlnvr-horace") is HoraceTaskset
+    config = HoraceConfig(id="rlnvr-horace", authors=["Edgar Allan Poe", "Oscar Wilde"])
+    poe = list(HoraceTaskset(config))
+    assert len(poe) == 16 and {t.data.author for t in poe} == {"Edgar Allan Poe", "Oscar Wilde"}
+    with pytest.raises(ValueError, match="unknown authors"):
+        load(authors=["Edgar Poe"])
+    with pytest.raises(ValueError, match="built with 'rlnvr-tiny'"):
+        HoraceTaskConfig(scoring_model="Qwen/Qwen3-0.6B")
+    with pytest.raises(ValueError, match="built with 'rlnvr-tiny'"):
+        load(task={"scoring_model": "Qwen/Qwen3-0.6B"})
+
+
+def test_components_metrics_and_weights(by_author):
+    task = by_author["Jane Austen"]
+    trace = completion_trace(task, HONEST["Jane Austen"])
+    asyncio.run(task.score(trace))
+    assert {k: r.weight for k, r in trace.rewards.items()} == REWARDS
+    assert all(0.0 <= r.score <= 1.0 for r in trace.rewards.values())
+    assert set(trace.metrics) >= METRICS
+    assert trace.reward == pytest.approx(sum(r.score * r.weight for r in trace.rewards.values()))
+    # as `[env.taskset.task.rewards] classifier = {weight = 0}` in a TOML config
+    ablated = load(authors=["Jane Austen"], task={"rewards": {"classifier": {"weight": 0.0}}})
+    result = score(ablated[0], HONEST["Jane Austen"])
+    assert result.reward == pytest.approx(0.5 * result.rewards["signature"])
+
+
+# --- honest and adversarial continuations -------------------------------------------------
+
+
+@pytest.mark.parametrize("author", list(HONEST))
+def test_honest_imitation_is_rewarded(honest, author):
+    result = honest[author]
+    assert result.reward > 0.05
+    assert result.metrics["guard"] == 1.0 and result.metrics["copy_share"] < 0.05
+    assert 90 <= result.metrics["words"] <= 120
+
+
+@pytest.mark.parametrize("author", list(HONEST))
+@pytest.mark.parametrize("case", list(ADVERSARIAL))
+def test_adversarial_scores_below_honest(by_author, sample, honest, author, case):
+    task = by_author[author]
+    hack = score(task, ADVERSARIAL[case](task, sample))
+    assert hack.reward < honest[author].reward, (case, hack)
+    assert hack.reward < 0.05, (case, hack)
+
+
+def test_guards_are_what_stop_a_pasted_passage(by_author, sample):
+    task = by_author["Jane Austen"]
+    passage = pasted(sample, "Jane Austen")
+    guarded = score(task, passage)
+    assert guarded.reward == 0.0 and guarded.metrics["copy_share"] == 1.0
+    unguarded = load(authors=["Jane Austen"], task={"guards": ["length", "repetition"]})[0]
+    assert score(unguarded, passage).reward > 0.3  # the author's own prose matches the author
+
+
+def test_word_salad_reads_outside_the_authors_surprisal_range(by_author, sample):
+    task = by_author["Jane Austen"]
+    result = score(task, salad(pasted(sample, "Jane Austen")))
+    q95 = task.author_signature().features["surprisal_mean"].quantiles["0.95"]
+    assert result.metrics["surprisal_mean"] > q95 + task.config.surprisal_margin
+    assert result.metrics["copy_share"] < 0.05 and result.metrics["guard"] < 0.5
+
+
+def test_hard_wrapped_text_is_read_one_paragraph_per_line():
+    wrapped = (
+        "She was the youngest of the two daughters of a most affectionate,\n"
+        "indulgent father; and had been mistress of his house.\n"
+        "Sixteen years had Miss Taylor been in Mr. Woodhouse's family, less as a\n"
+        "governess than a friend.\n\n\n"
+        "CHAPTER II\n"
+    )
+    assert unwrap(wrapped) == (
+        "She was the youngest of the two daughters of a most affectionate, indulgent father; "
+        "and had been mistress of his house.\n"
+        "Sixteen years had Miss Taylor been in Mr. Woodhouse's family, less as a governess "
+        "than a friend.\nCHAPTER II"
+    )
+    reply = "A reply   with odd spacing.\n\nAnd a second paragraph, never wrapped."
+    assert unwrap(reply) == "A reply with odd spacing.\nAnd a second paragraph, never wrapped."
+    assert unwrap("") == ""
+
+
+# --- the portable classifier and the n-gram index -----------------------------------------
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_classifier_json_round_trip_matches_sklearn(tmp_path: Path, n_classes: int):
+    rng = np.random.default_rng(0)
+    names = ["a", "b", "c", "d"]
+    labels = [f"author{i % n_classes}" for i in range(200)]
+    x = rng.normal(size=(200, 4)) + np.array([int(y[-1]) for y in labels])[:, None] * [1, 0, 2, 0]
+    rows = [dict(zip(names, row, strict=True)) for row in x]
+    path = tmp_path / "classifier.json"
+    save_classifier(path, fit(rows, labels, c=0.5, z_clip=None, meta={"model": "m"}))
+    clf = load_classifier(path)
+    expected = sklearn_pipeline(0.5).fit(x, labels).predict_proba(x)
+    np.testing.assert_allclose(clf.predict_proba(clf.matrix(rows)), expected, atol=1e-6)
+    assert clf.classes == tuple(sorted(set(labels))) and clf.meta == {"model": "m"}
+    proba = clf.proba(rows[0])
+    assert list(proba) == list(clf.classes) and sum(proba.values()) == pytest.approx(1.0)
+
+
+def test_classifier_caps_extrapolation(tmp_path: Path):
+    rng = np.random.default_rng(1)
+    labels = [f"author{i % 3}" for i in range(150)]
+    rows = [{"a": rng.normal() + int(y[-1]), "b": rng.normal()} for y in labels]
+    capped = fit(rows, labels, z_clip=3.0)
+    far = {"a": 1e6, "b": float("nan")}  # absurd and missing values are not extrapolated
+    edge = {"a": capped.mean[0] + 3.0 * capped.scale[0], "b": capped.mean[1]}
+    assert capped.proba(far) == pytest.approx(capped.proba(edge))
+    with pytest.raises(KeyError):
+        capped.proba({"a": 0.0})
+
+
+def test_ngram_overlap(tmp_path: Path, sample):
+    passage = pasted(sample, "Jane Austen")
+    index = build_index([passage])
+    assert copy_share(passage, index) == 1.0
+    assert copy_share(HONEST["Jane Austen"], index) == 0.0
+    half = " ".join(passage.split()[:60]) + " " + HONEST["Jane Austen"]
+    assert 0.3 < copy_share(half, index) < 0.5
+    assert copy_share(passage.upper().replace("'", "\u2019"), index) == 1.0  # case, quotes
+    assert copy_share("five words are not enough", index) == 0.0
+    assert copy_share("", index) == 0.0 and copy_share(None, index) == 0.0
+    # hashes are the same in every process (BLAKE2b, not Python's salted hash)
+    assert ngram_hashes("It was the best of times").tolist() == [1583382196]
+    first, second = tmp_path / "a.npz", tmp_path / "b.npz"
+    save_indexes(first, {"Jane Austen": index, "Oscar Wilde": build_index(["x y z w v u t"])})
+    save_indexes(second, load_indexes(first))
+    assert first.read_bytes() == second.read_bytes()  # rebuilt data is byte-identical
+    loaded = load_indexes(io.BytesIO(first.read_bytes()))
+    np.testing.assert_array_equal(loaded["Jane Austen"], index)
+    assert loaded["Oscar Wilde"].dtype == np.uint32 and len(loaded["Oscar Wilde"]) == 2
