@@ -32,12 +32,12 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from timing import interleaved
 
 import rlnvr  # noqa: F401  (fast BLAS before mlx)
 from rlnvr.trainers.models import load_mlx, resolve
@@ -266,21 +266,6 @@ def ours_step(batch: Batch, compile: bool) -> Step:
     ]
     rng = np.random.default_rng(0)
     return lambda: trainer.update(samples, rng)
-
-
-def interleaved(steps: dict[str, Step], repeats: int, rounds: int) -> dict[str, float]:
-    """Median over ``rounds`` of each step's mean time, the steps taking turns in every
-    round, so load from other processes on a shared machine hits them all alike."""
-    for step in steps.values():
-        step()  # warm-up (and compilation)
-    samples: dict[str, list[float]] = {name: [] for name in steps}
-    for _ in range(rounds):
-        for name, step in steps.items():
-            start = time.perf_counter()
-            for _ in range(repeats):
-                step()
-            samples[name].append((time.perf_counter() - start) / repeats)
-    return {name: float(np.median(t)) for name, t in samples.items()}
 
 
 def main() -> None:

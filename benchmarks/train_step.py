@@ -12,7 +12,8 @@ Target: the trainer within 1.1x of the plain step.
 from __future__ import annotations
 
 import argparse
-import time
+
+from timing import interleaved
 
 import rlnvr  # noqa: F401  (fast BLAS before mlx)
 from rlnvr.doctor import matmul_check
@@ -38,8 +39,9 @@ def plain_step(model, batch):
     grad_fn = nn.value_and_grad(model, loss_fn)
 
     def step():
-        loss, grads = grad_fn(model, batch.inputs, batch.targets, batch.mask, batch.old,
-                              batch.advantages)
+        loss, grads = grad_fn(
+            model, batch.inputs, batch.targets, batch.mask, batch.old, batch.advantages
+        )
         opt.update(model, grads)
         mx.eval(model.parameters(), opt.state, loss)
 
@@ -56,14 +58,6 @@ def matmul_flops_per_token(config: dict, context: int) -> float:
     return 3 * forward
 
 
-def timed(fn, repeats: int) -> float:
-    fn()  # warm-up
-    start = time.perf_counter()
-    for _ in range(repeats):
-        fn()
-    return (time.perf_counter() - start) / repeats
-
-
 def main() -> None:
     import numpy as np
 
@@ -71,24 +65,36 @@ def main() -> None:
     parser.add_argument("--model", default="rlnvr-tiny")
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--length", type=int, default=128)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    cfg = TrainConfig.model_validate({"model": {"path": args.model},
-                                      "trainer": {"minibatches": 1}})
+    cfg = TrainConfig.model_validate({"model": {"path": args.model}, "trainer": {"minibatches": 1}})
     trainer = Trainer(cfg)
     rng = np.random.default_rng(0)
     vocab, prompt = trainer.model.args.vocab_size, args.length // 4
     samples = [
-        (Rollout("bench", rng.integers(0, vocab, prompt).tolist(),
-                 rng.integers(0, vocab, args.length - prompt).tolist(),
-                 [-5.0] * (args.length - prompt), "", True), float(a))
+        (
+            Rollout(
+                "bench",
+                rng.integers(0, vocab, prompt).tolist(),
+                rng.integers(0, vocab, args.length - prompt).tolist(),
+                [-5.0] * (args.length - prompt),
+                "",
+                True,
+            ),
+            float(a),
+        )
         for a in rng.standard_normal(args.batch)
     ]
     from rlnvr.trainers.trainer import build_batch
 
     batch = build_batch(samples, pad_id=0)
-    ours = timed(lambda: trainer.update(samples, rng), args.repeats)
-    plain = timed(plain_step(trainer.model, batch), args.repeats)
+    times = interleaved(
+        {"ours": lambda: trainer.update(samples, rng), "plain": plain_step(trainer.model, batch)},
+        args.repeats,
+        args.rounds,
+    )
+    ours, plain = times["ours"], times["plain"]
     tokens = args.batch * (args.length - 1)
     flops = matmul_flops_per_token(trainer.model.args.__dict__, args.length / 2) * tokens
     peak, _ = matmul_check(n=1024, repeats=5)
@@ -96,8 +102,10 @@ def main() -> None:
     print(f"trainer GSPO update     {ours:.3f} s/step  {tokens / ours:>8.0f} tokens/s")
     print(f"plain MLX GSPO step     {plain:.3f} s/step  {tokens / plain:>8.0f} tokens/s")
     print(f"trainer / plain time: {ours / plain:.2f}x (target <= 1.1x)")
-    print(f"achieved {flops / ours / 1e9:.1f} GFLOP/s = {flops / ours / 1e9 / peak:.0%} of a "
-          f"1024^3 fp32 matmul ({peak:.1f} GFLOP/s)")
+    print(
+        f"achieved {flops / ours / 1e9:.1f} GFLOP/s = {flops / ours / 1e9 / peak:.0%} of a "
+        f"1024^3 fp32 matmul ({peak:.1f} GFLOP/s)"
+    )
 
 
 if __name__ == "__main__":
