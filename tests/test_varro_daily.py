@@ -158,3 +158,32 @@ def test_backtest_cli_prints_the_day_table_and_held_out_reward(tmp_path, samples
     assert "held-out days: 2025-08-03" in lines
     assert any(line.startswith("before: reward ") for line in lines)
     assert any(line.startswith("after: reward ") for line in lines)
+
+
+@pytest.mark.slow
+def test_daily_cli_resolves_yesterday_on_the_next_run(tmp_path, store_dir):
+    import subprocess
+    import sys
+
+    out = tmp_path / "live"
+    common = [
+        "--no-ingest",
+        "--output",
+        str(out),
+        "--daily.store",
+        str(store_dir),
+        "--sampling.max-tokens",
+        "16",
+        "--trainer.group-size",
+        "2",
+        "--daily.tasks-per-day",
+        "1",
+    ]
+    for day in ("2025-08-01", "2025-08-02", "2025-08-02"):  # the repeat is a no-op
+        cmd = [sys.executable, "-m", "rlnvr.cli", "varro", "daily", "--day", day, *common]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr
+    assert "| 2025-08-02 | 2 | 2025-08-01 |" not in proc.stdout  # already done: skipped
+    ledger = ForecastLedger(out)
+    assert ledger.is_resolved("2025-08-01") and ledger.pending() == ["2025-08-02"]
+    assert checkpoint.latest(out).name == "step_000002"
