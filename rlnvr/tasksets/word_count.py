@@ -1,9 +1,12 @@
 """Word count: write about a topic in exactly N words.
 
 An honest, learnable reward for proving the trainer learns: graded closeness of the reply's
-word count to the target, 1 - |n - N| / N (floored at 0), nothing for an empty reply. Tasks
-differ in difficulty (a one-word answer and a twenty-word answer are not equally easy for a
-small model), which is what a curriculum needs to show its worth.
+word count to the target, 1 - |n - N| / N (floored at 0), nothing for an empty reply.
+
+Targets far from what the model writes (the tiny base model writes 10-20 words whatever it
+is asked) score 0 for every sample at first: such groups carry no signal until nearer targets
+have taught the model to control its length. ``configs/word_count_wide.toml`` spreads the
+targets wide for the curriculum study.
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ class WordCountConfig(vf.TasksetConfig):
     """Smallest target length."""
     max_words: int = 16
     """Largest target length."""
+    topics: int = len(TOPICS)
+    """How many of the built-in topics to pair with each target (fewer: fewer, denser levels)."""
 
 
 class WordCountData(vf.TaskData):
@@ -69,9 +74,12 @@ class WordCountTask(vf.Task[WordCountData, vf.State, vf.TaskConfig]):
 class WordCountTaskset(vf.Taskset[WordCountTask, WordCountConfig]):
     def load(self) -> Iterator[WordCountTask]:
         for n in range(self.config.min_words, self.config.max_words + 1):
-            for topic in TOPICS:
+            for topic in TOPICS[: self.config.topics]:
                 data = WordCountData(
-                    id=f"{n}:{topic}", prompt=PROMPT.format(topic=topic, n=n), topic=topic, target=n
+                    id=f"{n}:{topic}",
+                    prompt=PROMPT.format(topic=topic, n=n),
+                    topic=topic,
+                    target=n,
                 )
                 yield WordCountTask(data, self.config.task)
 
