@@ -1,7 +1,7 @@
 """Does cadence-aware sampling bring a model's prose closer to a target author's signature?
 
     .venv/bin/python benchmarks/horace_sampler.py [--authors "Edgar Allan Poe" ...]
-        [--seeds 3] [--max-tokens 200] [--calibrate 4] [--model rlnvr-tiny]
+        [--seeds 3] [--max-tokens 200] [--calibrate 3] [--model rlnvr-tiny]
 
 For each target author, every Horace task opening of that author (``tasks.jsonl``, 8 each) is
 continued once per seed by each method, same model, same prompt, same seed, same token budget:
@@ -33,7 +33,7 @@ import numpy as np
 import rlnvr  # noqa: F401  (fast BLAS before mlx)
 
 AUTHORS = ("Edgar Allan Poe", "Ernest Hemingway", "Jane Austen", "Laurence Sterne")
-GRID = (0.6, 0.75, 0.9, 1.05)
+GRID = (0.7, 0.85, 1.0, 1.15)
 SCORER = ("rlnvr-tiny", "torch")
 
 
@@ -48,8 +48,9 @@ def ci95(x: np.ndarray) -> tuple[float, float]:
 
 def score(text: str, signature) -> tuple[float, float]:
     """(signature distance, mean surprisal) of a continuation, as the environment reads it."""
-    from rlnvr.rubrics.signatures import signature_distance
     from rlnvr_horace.taskset import cadence_of
+
+    from rlnvr.rubrics.signatures import signature_distance
 
     features = cadence_of(text, *SCORER)
     return signature_distance(features, signature), features["surprisal_mean"]
@@ -61,9 +62,10 @@ def _surprisal(text: str) -> float:
     return cadence_of(text, *SCORER)["surprisal_mean"]
 
 
-def calibrate(model, tokenizer, schedule, target: float, prompts, max_tokens: int) -> float:
-    """Base temperature whose continuations' mean surprisal is ``target`` (linear
-    interpolation on ``GRID``, clamped to its ends; surprisal rises with temperature)."""
+def surprisal_curve(model, tokenizer, schedule, prompts, max_tokens: int) -> np.ndarray:
+    """Per base temperature of ``GRID``, the median over ``prompts`` of the mean surprisal of
+    ``schedule``'s continuations (a median: one broken text must not move the temperature),
+    made non-decreasing (it rises with temperature, up to sampling noise)."""
     from rlnvr.trainers.cadence_sampler import generate_cadenced
 
     means = []
@@ -73,9 +75,14 @@ def calibrate(model, tokenizer, schedule, target: float, prompts, max_tokens: in
             generate_cadenced(model, tokenizer, p, scaled, max_tokens, seed=1000 + i).text
             for i, p in enumerate(prompts)
         ]
-        means.append(float(np.mean([_surprisal(t) for t in texts])))
-    means = np.maximum.accumulate(np.asarray(means))  # monotone for np.interp
-    return float(np.interp(target, means, GRID))
+        means.append(float(np.median([_surprisal(t) for t in texts])))
+    return np.maximum.accumulate(np.asarray(means))
+
+
+def temperature_for(curve: np.ndarray, target: float) -> float:
+    """The base temperature whose mean surprisal is ``target`` (interpolated on ``GRID``,
+    clamped to its ends)."""
+    return float(np.interp(target, curve, GRID))
 
 
 def main() -> None:
@@ -83,17 +90,18 @@ def main() -> None:
     parser.add_argument("--authors", nargs="+", default=list(AUTHORS))
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--max-tokens", type=int, default=200)
-    parser.add_argument("--calibrate", type=int, default=4, help="prompts per grid point (0: off)")
+    parser.add_argument("--calibrate", type=int, default=3, help="prompts per grid point (0: off)")
     parser.add_argument("--model", default="rlnvr-tiny")
     args = parser.parse_args()
 
     import torch
 
     torch.set_num_threads(1)
+    from rlnvr_horace.taskset import style_data
+
     from rlnvr.data_pipelines.packaged import read_jsonl
     from rlnvr.trainers.cadence_sampler import CadenceSchedule, generate_cadenced, schedule_for
     from rlnvr.trainers.models import load_mlx
-    from rlnvr_horace.taskset import style_data
 
     model, tokenizer = load_mlx(args.model)
     signatures = style_data().signatures
@@ -101,24 +109,32 @@ def main() -> None:
     started = time.perf_counter()
     results: dict[str, dict[str, np.ndarray]] = {}
     temps: dict[str, dict[str, float]] = {}
+    others = [t["opening"] for t in tasks if t["author"] not in args.authors]
+    others = others[:: max(1, len(others) // max(args.calibrate, 1))][: args.calibrate]
+    tokens, plain_curve = args.max_tokens, None
     for author in args.authors:
         signature = signatures[author]
         openings = [t["opening"] for t in tasks if t["author"] == author]
-        others = [t["opening"] for t in tasks if t["author"] not in args.authors]
-        others = others[:: max(1, len(others) // max(args.calibrate, 1))][: args.calibrate]
         methods = {"plain": CadenceSchedule.plain(), "cadence": schedule_for(signature)}
         temps[author] = {}
         if args.calibrate:
             target = signature.features["surprisal_mean"].mean
-            for name in ("plain", "cadence"):
-                temp = calibrate(model, tokenizer, methods[name], target, others, args.max_tokens)
-                temps[author][f"{name}_cal"] = temp
+            if plain_curve is None:  # the plain curve is the same for every author
+                plain_curve = surprisal_curve(model, tokenizer, methods["plain"], others, tokens)
+            curves = {
+                "plain": plain_curve,
+                "cadence": surprisal_curve(model, tokenizer, methods["cadence"], others, tokens),
+            }
+            shown = "; ".join(f"{k} {np.round(c, 2).tolist()}" for k, c in curves.items())
+            print(f"{author}: surprisal at base temperatures {GRID}: {shown}", flush=True)
+            for name, curve in curves.items():
+                temps[author][f"{name}_cal"] = temp = temperature_for(curve, target)
                 methods[f"{name}_cal"] = methods[name].with_base_temperature(temp)
         results[author] = {}
         for name, schedule in methods.items():
             rows = [
                 score(
-                    generate_cadenced(model, tokenizer, p, schedule, args.max_tokens, seed).text,
+                    generate_cadenced(model, tokenizer, p, schedule, tokens, seed).text,
                     signature,
                 )
                 for p in openings

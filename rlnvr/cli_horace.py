@@ -278,3 +278,63 @@ def _register_style_commands() -> None:
 
 
 _register_style_commands()
+
+
+@horace.command()
+def sample(
+    author: Annotated[str, typer.Option(help="Target author, as named in the signatures.")],
+    prompt: Annotated[str, typer.Option(help="Opening to continue (raw text, no chat template).")],
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="'rlnvr-tiny' (bundled), a folder or a hub id.")
+    ] = "rlnvr-tiny",
+    plain: Annotated[
+        bool, typer.Option("--plain", help="Plain sampling at --temperature, for comparison.")
+    ] = False,
+    n: Annotated[int, typer.Option("--n", min=1, help="Continuations, seeds seed..seed+n-1.")] = 1,
+    seed: Annotated[int, typer.Option(help="Seed of the first continuation.")] = 0,
+    max_tokens: Annotated[int, typer.Option(min=1, help="Tokens per continuation, at most.")] = 200,
+    temperature: Annotated[
+        float, typer.Option(min=0.0, help="Base temperature (spike and cooldown scale with it).")
+    ] = 1.0,
+    signatures: Annotated[
+        Path | None,
+        typer.Option(help="Signatures JSON (default: the rlnvr-horace environment's)."),
+    ] = None,
+) -> None:
+    """Continue --prompt with cadence-aware sampling paced by --author's signature.
+
+    Tokens cycle through base, spike (hotter, top-k/top-p cut) and cooldown (cooler) phases:
+    a spike every `ipi_mean` tokens of the author, lasting their mean run of surprising
+    tokens, then a cooldown of 3 tokens (see rlnvr.trainers.cadence_sampler). Prints the
+    schedule and each continuation.
+    """
+    from rlnvr.rubrics.signatures import load_signatures
+    from rlnvr.trainers.cadence_sampler import CadenceSchedule, generate_cadenced, schedule_for
+    from rlnvr.trainers.models import load_mlx
+
+    if signatures is None:
+        from importlib.resources import as_file, files
+
+        with as_file(files("rlnvr_horace").joinpath("data", "signatures.json")) as path:
+            known = load_signatures(path)
+    else:
+        known = load_signatures(signatures)
+    if author not in known:
+        raise typer.BadParameter(f"unknown author {author!r}; known: {', '.join(sorted(known))}")
+    schedule = (
+        CadenceSchedule.plain(temperature)
+        if plain
+        else schedule_for(known[author]).with_base_temperature(temperature)
+    )
+    net, tokenizer = load_mlx(model)
+    for name in dict.fromkeys(map(schedule.phase_at, range(schedule.interval))):
+        p = schedule.sampling(name)
+        console.print(f"[dim]{name}: temperature {p.temperature:.2f}, top-p {p.top_p}, "
+                      f"top-k {p.top_k or 'off'}[/dim]")  # fmt: skip
+    if not plain:
+        console.print(f"[dim]cycle of {schedule.interval} tokens: {schedule.spike_tokens} spike, "
+                      f"{schedule.cooldown_tokens} cooldown[/dim]")  # fmt: skip
+    for i in range(n):
+        out = generate_cadenced(net, tokenizer, prompt, schedule, max_tokens, seed + i)
+        console.rule(f"seed {seed + i}: {len(out.token_ids)} tokens ({out.finish_reason})")
+        console.print(prompt + out.text, markup=False, highlight=False)

@@ -4,6 +4,8 @@ off-policy updates, and a killed run that resumes to the same weights."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from datetime import date
 
 import mlx.core as mx
@@ -120,40 +122,31 @@ def test_update_on_yesterdays_forecasts_is_off_policy(tmp_path, store_dir):
         assert gap < 1e-3
 
 
-@pytest.mark.slow
-def test_backtest_cli_prints_the_day_table_and_held_out_reward(tmp_path, samples):
-    import subprocess
-    import sys
+TINY_RUN = [
+    "--sampling.max-tokens",
+    "16",
+    "--trainer.group-size",
+    "2",
+    "--daily.tasks-per-day",
+    "1",
+]
 
-    out = tmp_path / "bt"
-    args = [
-        "--from",
-        "2025-08-01",
-        "--to",
-        "2025-08-02",
-        "--eval-days",
-        "1",
-        "--archive",
-        str(samples / "headlines"),
-        "--output",
-        str(out),
-        "--sampling.max-tokens",
-        "16",
-        "--trainer.group-size",
-        "2",
-        "--daily.tasks-per-day",
-        "1",
-        "--env.eval.samples",
-        "1",
-    ]
-    cmd = [sys.executable, "-m", "rlnvr.cli", "varro", "backtest", *args]
+
+def varro_cli(command: str, *args: str) -> str:
+    """Run ``rlnvr varro COMMAND ARGS`` in a fresh process (as a user would); its stdout."""
+    cmd = [sys.executable, "-m", "rlnvr.cli", "varro", command, *args, *TINY_RUN]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
-    lines = proc.stdout.splitlines()
-    assert (
-        "| day | made | resolved | reward | semantic | structure | zeros | leak | words |"
-        " quality | log ratio |" in lines
-    )
+    return proc.stdout
+
+
+@pytest.mark.slow
+def test_backtest_cli_prints_the_day_table_and_held_out_reward(tmp_path, samples):
+    days = ["--from", "2025-08-01", "--to", "2025-08-02", "--eval-days", "1"]
+    where = ["--archive", str(samples / "headlines"), "--output", str(tmp_path / "bt")]
+    lines = varro_cli("backtest", *days, *where, "--env.eval.samples", "1").splitlines()
+    header = "| day | made | resolved | reward | semantic | structure | zeros | leak | words |"
+    assert header + " quality | log ratio |" in lines
     assert any(line.startswith("| 2025-08-02 | 2 | 2025-08-01 | ") for line in lines)
     assert "held-out days: 2025-08-03" in lines
     assert any(line.startswith("before: reward ") for line in lines)
@@ -162,28 +155,12 @@ def test_backtest_cli_prints_the_day_table_and_held_out_reward(tmp_path, samples
 
 @pytest.mark.slow
 def test_daily_cli_resolves_yesterday_on_the_next_run(tmp_path, store_dir):
-    import subprocess
-    import sys
-
     out = tmp_path / "live"
-    common = [
-        "--no-ingest",
-        "--output",
-        str(out),
-        "--daily.store",
-        str(store_dir),
-        "--sampling.max-tokens",
-        "16",
-        "--trainer.group-size",
-        "2",
-        "--daily.tasks-per-day",
-        "1",
-    ]
-    for day in ("2025-08-01", "2025-08-02", "2025-08-02"):  # the repeat is a no-op
-        cmd = [sys.executable, "-m", "rlnvr.cli", "varro", "daily", "--day", day, *common]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-        assert proc.returncode == 0, proc.stderr
-    assert "| 2025-08-02 | 2 | 2025-08-01 |" not in proc.stdout  # already done: skipped
+    where = ["--no-ingest", "--output", str(out), "--daily.store", str(store_dir)]
+    for day in ("2025-08-01", "2025-08-02"):
+        varro_cli("daily", "--day", day, *where)
+    again = varro_cli("daily", "--day", "2025-08-02", *where)
+    assert "| 2025-08-02 |" not in again  # already done: skipped
     ledger = ForecastLedger(out)
     assert ledger.is_resolved("2025-08-01") and ledger.pending() == ["2025-08-02"]
     assert checkpoint.latest(out).name == "step_000002"

@@ -1,0 +1,204 @@
+"""Cadence-aware sampling: alternate base, spike and cooldown phases, paced like an author.
+
+An author's cadence signature (:mod:`rlnvr.rubrics.signatures`) says how often their prose
+surprises a language model, how far apart the surprises fall and how quickly the model settles
+after one. Plain sampling has one temperature for every token, so its surprises fall wherever
+chance puts them. This sampler keeps a step counter and cycles through three phases, each with
+its own temperature, top-p and top-k::
+
+    step:   0 1 2 3 4 5 6 7 8 9 ...        (interval 5, spike 2, cooldown 3, base 0)
+    phase:  S S C C C S S C C C ...
+
+    import rlnvr  # first: fast BLAS before mlx
+    from rlnvr.trainers.cadence_sampler import generate_cadenced, schedule_for
+    from rlnvr.trainers.models import load_mlx
+    from rlnvr_horace.taskset import style_data
+
+    model, tokenizer = load_mlx("rlnvr-tiny")
+    schedule = schedule_for(style_data().signatures["Edgar Allan Poe"])
+    out = generate_cadenced(model, tokenizer, "It was a dark night.", schedule, 200, seed=0)
+    out.text, out.phases  # the continuation, and the phase each of its tokens was drawn in
+
+A cycle is ``interval`` tokens: ``base`` tokens first, then ``spike_tokens`` drawn hot, then
+``cooldown_tokens`` drawn cool. :func:`schedule_for` maps a signature to a schedule (the mapping
+is heuristic: each number comes from the signature feature that measures the same thing):
+
+* ``interval`` = the author's mean inter-peak interval (``ipi_mean``, tokens between spikes);
+* ``spike_tokens`` = the mean run of tokens above the median surprisal (``run_above_mean``):
+  how long a surprising stretch lasts in their prose;
+* ``cooldown_tokens`` = :data:`rlnvr.rubrics.cadence.COOLDOWN`, the span ``cooldown_drop`` is
+  measured over;
+* spike temperature = base x (1 + ``surprisal_cv``): a spike is a token at mean + 1 std of
+  surprisal, i.e. (1 + CV) times the mean, and tempering logits by T scales the sampled
+  tokens' log-probabilities by roughly T;
+* cooldown temperature = base x (1 - ``cooldown_drop`` / ``entropy_mean``): the author's
+  entropy falls by that share after a spike, so the draw is narrowed by the same share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from rlnvr.rubrics.cadence import COOLDOWN
+from rlnvr.rubrics.signatures import Signature
+
+PHASES = ("base", "spike", "cooldown")
+MIN_COOLDOWN_SHARE = 0.25  # cooldown temperature never below this share of the base one
+
+
+@dataclass(frozen=True)
+class PhaseSampling:
+    """How tokens are drawn in one phase (mlx_lm's ``make_sampler`` arguments)."""
+
+    temperature: float  # 0: greedy
+    top_p: float = 1.0  # 1: no nucleus cut
+    top_k: int = 0  # 0: no top-k cut
+
+    def __post_init__(self) -> None:
+        if self.temperature < 0 or not 0 < self.top_p <= 1 or self.top_k < 0:
+            raise ValueError(f"need temperature >= 0, 0 < top_p <= 1, top_k >= 0: got {self}")
+
+
+@dataclass(frozen=True)
+class CadenceSchedule:
+    """A cycle of ``interval`` tokens: base, then ``spike_tokens`` hot, ``cooldown_tokens`` cool."""
+
+    interval: int
+    spike_tokens: int
+    cooldown_tokens: int
+    base: PhaseSampling
+    spike: PhaseSampling
+    cooldown: PhaseSampling
+    source: Mapping[str, float] = field(default_factory=dict)  # the signature means used
+
+    def __post_init__(self) -> None:
+        if self.spike_tokens < 0 or self.cooldown_tokens < 0:
+            raise ValueError("spike_tokens and cooldown_tokens must be >= 0")
+        if self.interval < max(1, self.spike_tokens + self.cooldown_tokens):
+            raise ValueError(
+                f"interval {self.interval} must be >= 1 and hold spike + cooldown "
+                f"({self.spike_tokens} + {self.cooldown_tokens})"
+            )
+
+    @classmethod
+    def plain(cls, temperature: float = 1.0, top_p: float = 1.0, top_k: int = 0):
+        """One phase for every token: ordinary sampling, through the same code path."""
+        phase = PhaseSampling(temperature, top_p, top_k)
+        return cls(1, 0, 0, phase, phase, phase)
+
+    def phase_at(self, step: int) -> str:
+        """The phase of the ``step``-th generated token (0-based)."""
+        base = self.interval - self.spike_tokens - self.cooldown_tokens
+        position = step % self.interval
+        if position < base:
+            return "base"
+        return "spike" if position < base + self.spike_tokens else "cooldown"
+
+    def sampling(self, phase: str) -> PhaseSampling:
+        return {"base": self.base, "spike": self.spike, "cooldown": self.cooldown}[phase]
+
+    def with_base_temperature(self, temperature: float) -> CadenceSchedule:
+        """The same schedule with every phase's temperature rescaled to a new base."""
+        scale = temperature / self.base.temperature if self.base.temperature > 0 else 0.0
+
+        def rescale(p: PhaseSampling) -> PhaseSampling:
+            return PhaseSampling(p.temperature * scale, p.top_p, p.top_k)
+
+        return CadenceSchedule(
+            self.interval, self.spike_tokens, self.cooldown_tokens,
+            rescale(self.base), rescale(self.spike), rescale(self.cooldown), self.source,
+        )  # fmt: skip
+
+
+def schedule_for(
+    signature: Signature,
+    base_temperature: float = 1.0,
+    spike_top_p: float = 0.98,
+    spike_top_k: int = 200,
+    cooldown_top_p: float = 0.9,
+) -> CadenceSchedule:
+    """The schedule paced by ``signature`` (the mapping is in the module docstring).
+
+    The spike phase keeps a top-k and top-p cut: hot draws from the whole vocabulary of a
+    small model are mostly broken words, which read as noise, not as an author's surprise.
+    """
+    means = {name: stats.mean for name, stats in signature.features.items()}
+    spike_tokens = min(3, max(1, round(means["run_above_mean"])))
+    cooldown_tokens = COOLDOWN
+    interval = max(round(means["ipi_mean"]), spike_tokens + cooldown_tokens)
+    cool_share = 1.0 - means["cooldown_drop"] / means["entropy_mean"]
+    cool_share = min(1.0, max(MIN_COOLDOWN_SHARE, cool_share))
+    used = ("ipi_mean", "run_above_mean", "surprisal_cv", "cooldown_drop", "entropy_mean")
+    return CadenceSchedule(
+        interval=interval,
+        spike_tokens=spike_tokens,
+        cooldown_tokens=cooldown_tokens,
+        base=PhaseSampling(base_temperature),
+        spike=PhaseSampling(
+            base_temperature * (1.0 + means["surprisal_cv"]), spike_top_p, spike_top_k
+        ),
+        cooldown=PhaseSampling(base_temperature * cool_share, cooldown_top_p),
+        source={name: means[name] for name in used},
+    )
+
+
+@dataclass(frozen=True)
+class CadencedText:
+    """A continuation and, per generated token, the phase it was drawn in."""
+
+    text: str
+    token_ids: list[int]
+    phases: list[str]
+    finish_reason: str  # "stop" (end-of-text token) or "length"
+
+
+def prompt_ids(tokenizer, prompt: str) -> list[int]:
+    """``prompt``'s tokens after the document-start token, as Horace's scorer reads text."""
+    from rlnvr.rubrics.token_metrics import hf_tokenizer, start_token_id
+
+    ids = hf_tokenizer(tokenizer).encode(prompt, add_special_tokens=False)
+    start = start_token_id(tokenizer)
+    return ids if start is None else [start, *ids]
+
+
+def generate_cadenced(
+    model,
+    tokenizer,
+    prompt: str,
+    schedule: CadenceSchedule,
+    max_tokens: int = 200,
+    seed: int = 0,
+) -> CadencedText:
+    """Continue ``prompt`` (raw text, no chat template) with ``schedule``'s phases.
+
+    One mlx_lm sampler per phase; a wrapper picks the phase from a step counter. mlx_lm's
+    ``generate_step`` draws one token ahead of the one it yields, so the phase log is cut to
+    the tokens actually returned. Same ``seed``, same text.
+    """
+    import mlx.core as mx
+    from mlx_lm.generate import generate_step
+    from mlx_lm.sample_utils import make_sampler
+
+    samplers = {}
+    for name in PHASES:
+        p = schedule.sampling(name)
+        samplers[name] = make_sampler(temp=p.temperature, top_p=p.top_p, top_k=p.top_k)
+    phases: list[str] = []
+
+    def sampler(logprobs: mx.array) -> mx.array:
+        phase = schedule.phase_at(len(phases))
+        phases.append(phase)
+        return samplers[phase](logprobs)
+
+    mx.random.seed(seed)
+    eos = set(tokenizer.eos_token_ids)
+    tokens: list[int] = []
+    finish = "length"
+    inputs = mx.array(prompt_ids(tokenizer, prompt))
+    for token, _ in generate_step(inputs, model, max_tokens=max_tokens, sampler=sampler):
+        if token in eos:
+            finish = "stop"
+            break
+        tokens.append(int(token))
+    return CadencedText(tokenizer.decode(tokens), tokens, phases[: len(tokens)], finish)
