@@ -56,7 +56,8 @@ class TrainerConfig(BaseConfig):
     eval_every: int = 0
     """Steps between held-out evaluations (0: only before and after training)."""
     compile: bool = True
-    """Fuse each optimizer step with mx.compile (one compilation per batch shape)."""
+    """Fuse each optimizer step with mx.compile (one compilation per batch shape; the step
+    runs eager when the KL leash is on)."""
     loss: LossConfig = LossConfig()
 
 

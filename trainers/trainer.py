@@ -188,12 +188,15 @@ class Trainer:
         chunks = [c for c in np.array_split(order, self.cfg.trainer.minibatches) if len(c)]
         totals: dict[str, float] = {}
         pad = self.tokenizer.pad_token_id or 0
-        multiple = SHAPE_MULTIPLE if self.cfg.trainer.compile else 1
+        # The KL leash's reference pass does not go through mx.compile (MLX raises inside the
+        # compiled graph when the reference log-probs come in), so with it the step runs eager.
+        compiled = self.cfg.trainer.compile and self.cfg.trainer.loss.kl_beta <= 0
+        multiple = SHAPE_MULTIPLE if compiled else 1
         for chunk in chunks:
             batch = build_batch([samples[i] for i in chunk], pad, multiple)
             ref = self._reference_logprobs(batch)
             arrays = (batch.inputs, batch.targets, batch.mask, batch.old, batch.advantages)
-            step = self._compiled_step() if self.cfg.trainer.compile else self._optimizer_step
+            step = self._compiled_step() if compiled else self._optimizer_step
             loss, stats = step(*arrays, batch.start, ref)
             mx.eval(self.model.parameters(), self.opt.state, loss, stats)
             for k, v in {"loss": loss, **stats}.items():
