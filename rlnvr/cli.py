@@ -239,6 +239,46 @@ def evaluate(ctx: typer.Context) -> None:
 
 
 @app.command()
+def ablate(
+    ablation: Annotated[Path, typer.Argument(help="Ablation file: base config and variants.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default runs/ablate/NAME).")
+    ] = None,
+    seeds: Annotated[
+        list[int] | None,
+        typer.Option("--seed", help="Seeds to run (repeatable; default: the file's)."),
+    ] = None,
+) -> None:
+    """Train every reward variant of an ablation with the same seeds and budget, then compare.
+
+    Each variant (a partial config over the base, e.g. other [env.taskset.task.rewards]
+    weights) is trained and evaluated on the same held-out tasks; writes table.md (every
+    component, mean ± spread over seeds), results.json and ablation.png. Reruns resume.
+    """
+    from rlnvr.trainers.ablation import load_ablation, markdown, run_config, summarise
+    from rlnvr.trainers.plots import plot_ablation
+    from rlnvr.trainers.trainer import Trainer
+
+    spec = load_ablation(ablation)
+    folder = out or Path("runs/ablate") / ablation.stem
+    results: dict[str, list[dict]] = {}
+    before: dict = {}
+    for variant in spec.variants:
+        for seed in seeds or spec.seeds:
+            cfg = run_config(spec, variant, seed, folder)
+            console.print(f"[bold]{variant}[/bold] seed {seed} -> {cfg.output}")
+            result = Trainer(cfg).run()
+            before = before or result["before"]
+            results.setdefault(variant, []).append(result["after"])
+    table = summarise(results)
+    text = markdown(spec.question, before, table)
+    (folder / "table.md").write_text(text)
+    (folder / "results.json").write_text(json.dumps({"before": before, "after": results}, indent=2))
+    console.print(text, markup=False, soft_wrap=True)
+    console.print(f"wrote {plot_ablation(table, folder / 'ablation.png')}")
+
+
+@app.command()
 def plot(run_dir: Annotated[Path, typer.Argument(help="A run folder written by rlnvr train.")]):
     """Draw a run's reward and training curves as PNG files in its folder."""
     from rlnvr.trainers.plots import plot_run

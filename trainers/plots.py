@@ -91,3 +91,24 @@ def plot_run(run_dir: Path) -> list[Path]:
     plot_rewards(rows, evals, paths[0])
     plot_training(rows, paths[1])
     return paths
+
+
+def plot_ablation(table: dict[str, dict[str, tuple[float, float]]], path: Path) -> Path:
+    """Grouped bars: every reward component (held out, after training) for each variant."""
+    plt = _pyplot()
+    columns = sorted({c for row in table.values() for c in row if c.startswith("reward/")})
+    fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(columns)), 4), dpi=110)
+    width = 0.8 / max(len(table), 1)
+    for i, (variant, row) in enumerate(table.items()):
+        xs = [j + i * width for j in range(len(columns))]
+        means = [row.get(c, (0.0, 0.0))[0] for c in columns]
+        spreads = [row.get(c, (0.0, 0.0))[1] for c in columns]
+        ax.bar(xs, means, width, yerr=spreads, capsize=3, label=variant)
+    ax.set_xticks([j + 0.4 - width / 2 for j in range(len(columns))])
+    ax.set_xticklabels([c.removeprefix("reward/") for c in columns], rotation=20)
+    ax.set_ylabel("held-out mean (± spread over seeds)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return Path(path)
