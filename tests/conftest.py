@@ -28,3 +28,15 @@ def embedder():
     from rlnvr.rubrics.embeddings import Embedder
 
     return Embedder()
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """One torch thread for a module: on a busy two-core machine two OpenMP threads spin-wait
+    for each other and run ~5x slower."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

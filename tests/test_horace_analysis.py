@@ -36,13 +36,7 @@ from rlnvr.trainers.models import bundled_model_path
 SMALL = ScoringConfig(window=128, min_context=32, batch_size=4)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """The test machine's 2 cores are shared: contended OpenMP threads run ~5x slower."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
