@@ -109,6 +109,7 @@ class DailyLoop:
         self.store = HeadlineStore(cfg.daily.store)
         self.ledger = ForecastLedger(cfg.output)
         self.last_day: str | None = None
+        self.learned: list[str] = []  # forecast days whose resolution has been trained on
 
     # -- tasks from the store -----------------------------------------------------------------
 
@@ -203,38 +204,53 @@ class DailyLoop:
     # -- one day, many days ---------------------------------------------------------------------
 
     def run_day(self, day: date) -> DayResult:
+        """Forecast ``day``; resolve and learn from every earlier forecast day not yet learned
+        from whose next day's headlines are in (usually just yesterday; more after a missed
+        day or a thin one). A day that made nothing and learned nothing is not marked done, so
+        a later run the same day (more headlines ingested) tries again."""
         t = self.trainer
         step = t.step + 1
         mx.random.seed(self.cfg.trainer.seed * 1_000_003 + step)
         start = time.perf_counter()
         made = self.forecast(day)
-        yesterday = (day - timedelta(days=1)).isoformat()
-        resolved, row = [], {}
-        if self.ledger.has_forecasts(yesterday):
-            resolved = self.resolve(yesterday, day)
-        if resolved:
-            row = {**_table(resolved), **self.learn(resolved, step)}
+        resolved_days, resolved = [], []
+        for past in self.ledger.days():
+            if past >= day.isoformat() or past in self.learned:
+                continue
+            forecasts = self.resolve(past, date.fromisoformat(past) + timedelta(days=1))
+            if forecasts:
+                resolved_days.append(past)
+                resolved += forecasts
+        row = {**_table(resolved), **self.learn(resolved, step)} if resolved else {}
         if made:
             row["structure_now"] = _table(made).get("structure", 0.0)
-        t.step = step
-        self.last_day = day.isoformat()
-        state = checkpoint.TrainingState(step, {}, {"day": self.last_day})
-        checkpoint.save(t.run_dir, t.model, t.opt, state)
+        if made or resolved:
+            t.step = step
+            self.last_day = day.isoformat()
+            self.learned += resolved_days
+            extra = {"day": self.last_day, "learned": self.learned}
+            checkpoint.save(t.run_dir, t.model, t.opt, checkpoint.TrainingState(step, {}, extra))
         row |= {
-            "step": step,
-            "day": self.last_day,
+            "step": t.step,
+            "day": day.isoformat(),
             "forecasts": len(made),
             "resolved": len(resolved),
             "seconds": time.perf_counter() - start,
         }
-        return DayResult(self.last_day, len(made), yesterday if resolved else None, row)
+        return DayResult(day.isoformat(), len(made), ", ".join(resolved_days) or None, row)
 
     def resume(self) -> None:
-        folder = checkpoint.latest(self.trainer.run_dir) if self.cfg.resume else None
+        folder = checkpoint.latest(self.trainer.run_dir)
         if folder is None:
             return
+        if not self.cfg.resume:
+            raise ValueError(
+                f"{self.trainer.run_dir} already holds a run (checkpoints, stored forecasts): "
+                "resume it, or choose a new --output"
+            )
         state = checkpoint.load(folder, self.trainer.model, self.trainer.opt)
         self.trainer.step, self.last_day = state.step, state.extra.get("day")
+        self.learned = list(state.extra.get("learned", []))
         trim_after(self.trainer.run_dir / "days.jsonl", state.step)
 
     def run(self, days: list[date], on_day: Callable[[DayResult], None] | None = None) -> None:

@@ -88,8 +88,11 @@ class ForecastLedger:
             raise FileExistsError(f"{self._path('resolved', day)}: day already resolved")
         self._write("resolved", day, forecasts)
 
+    def days(self) -> list[str]:
+        """Days with stored forecasts, oldest first (temporary files of a killed write are not)."""
+        folder = self.root / "forecasts"
+        return sorted(p.stem for p in folder.glob("[0-9]*.jsonl")) if folder.exists() else []
+
     def pending(self) -> list[str]:
         """Days with forecasts and no resolution yet, oldest first."""
-        folder = self.root / "forecasts"
-        days = sorted(p.stem for p in folder.glob("*.jsonl")) if folder.exists() else []
-        return [d for d in days if not self.is_resolved(d)]
+        return [d for d in self.days() if not self.is_resolved(d)]
