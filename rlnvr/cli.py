@@ -268,6 +268,11 @@ def ablate(
             cfg = run_config(spec, variant, seed, folder)
             console.print(f"[bold]{variant}[/bold] seed {seed} -> {cfg.output}")
             result = Trainer(cfg).run()
+            if not result:
+                raise typer.BadParameter(
+                    f"{variant} (seed {seed}, {cfg.output}): no held-out tasks to compare on; "
+                    "check env.eval.heldout_percent and env.eval.max_tasks"
+                )
             before = before or result["before"]
             results.setdefault(variant, []).append(result["after"])
     table = summarise(results)

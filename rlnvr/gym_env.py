@@ -78,6 +78,10 @@ class TasksetEnv(gymnasium.Env[str, str]):
     ) -> tuple[str, dict[str, Any]]:
         super().reset(seed=seed)
         index = (options or {}).get("index")
+        if index is not None and not 0 <= int(index) < len(self.tasks):
+            raise ValueError(
+                f"options['index'] = {index}: the taskset has tasks 0..{len(self.tasks) - 1}"
+            )
         self._index = int(self.np_random.integers(len(self.tasks)) if index is None else index)
         return self._prompt(), {"index": self._index, "task_id": self.tasks[self._index].data.id}
 

@@ -63,7 +63,7 @@ def test_ablate_trains_every_variant_and_writes_the_table(tmp_path):
     assert proc.returncode == 0, proc.stderr
     table = (tmp_path / "out" / "table.md").read_text().splitlines()
     assert table[2] == "| variant | reward (own weights) | closeness |"
-    assert table[4].startswith("| base model (before) | ")
+    assert table[4].startswith("| base model (before) | - | ")
     assert [row.split(" | ")[0] for row in table[5:]] == ["| full", "| half"]
     assert (tmp_path / "out" / "ablation.png").stat().st_size > 0
     assert (tmp_path / "out" / "half-seed0" / "eval.jsonl").exists()

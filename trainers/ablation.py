@@ -91,7 +91,9 @@ def markdown(question: str, before: dict, table: dict[str, dict[str, tuple[float
     columns = sorted({c for row in table.values() for c in row if c.startswith("reward/")})
     head = ["variant", "reward (own weights)", *(c.removeprefix("reward/") for c in columns)]
     lines = [f"**{question}**", "", "| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
-    cells = [f"{before.get(c, float('nan')):.3f}" for c in ["reward", *columns]]
+    # Components are unweighted, so the base model's are the same under every variant; its
+    # weighted reward is not (each variant weighs differently) and is left out.
+    cells = ["-", *(f"{before.get(c, float('nan')):.3f}" for c in columns)]
     lines.append("| base model (before) | " + " | ".join(cells) + " |")
     for variant, row in table.items():
         cells = [
