@@ -136,12 +136,15 @@ def load_signatures(path: Path) -> dict[str, Signature]:
     payload = json.loads(Path(path).read_text())
     if payload.get("version") != FORMAT_VERSION:
         raise ValueError(f"{path}: signature format {payload.get('version')}, expected 1")
-    return {
-        author: Signature(
-            entry["author"],
-            entry["n_chunks"],
-            {name: FeatureStats(**stats) for name, stats in entry["features"].items()},
-            entry["meta"],
-        )
-        for author, entry in payload["authors"].items()
-    }
+    try:
+        return {
+            author: Signature(
+                entry["author"],
+                entry["n_chunks"],
+                {name: FeatureStats(**stats) for name, stats in entry["features"].items()},
+                entry["meta"],
+            )
+            for author, entry in payload["authors"].items()
+        }
+    except (KeyError, TypeError) as err:
+        raise ValueError(f"{path}: not a signature file ({type(err).__name__}: {err})") from err

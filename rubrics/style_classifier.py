@@ -154,4 +154,7 @@ def save_classifier(path: Path, clf: StyleClassifier) -> None:
 
 def load_classifier(path: Path) -> StyleClassifier:
     """Read a file written by :func:`save_classifier`."""
-    return StyleClassifier.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+    try:
+        return StyleClassifier.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+    except (KeyError, TypeError, ValueError) as err:  # JSONDecodeError is a ValueError
+        raise ValueError(f"{path}: not a style classifier ({type(err).__name__}: {err})") from err

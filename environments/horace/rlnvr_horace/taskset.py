@@ -46,7 +46,6 @@ The scoring model must be the one the packaged signatures and classifier were bu
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -64,7 +63,7 @@ from rlnvr.rubrics.cadence import FEATURE_NAMES, cadence_features
 from rlnvr.rubrics.length import word_count
 from rlnvr.rubrics.ngram_overlap import copy_share, load_indexes, merge
 from rlnvr.rubrics.signatures import Signature, load_signatures, signature_distance
-from rlnvr.rubrics.style_classifier import StyleClassifier
+from rlnvr.rubrics.style_classifier import StyleClassifier, load_classifier
 from rlnvr.rubrics.text import as_text
 
 PACKAGE = "rlnvr_horace"
@@ -96,9 +95,8 @@ def style_data() -> StyleData:
     data = files(PACKAGE).joinpath("data")
     with as_file(data.joinpath("signatures.json")) as path:
         signatures = load_signatures(path)
-    classifier = StyleClassifier.from_json(
-        json.loads(data.joinpath("classifier.json").read_text(encoding="utf-8"))
-    )
+    with as_file(data.joinpath("classifier.json")) as path:
+        classifier = load_classifier(path)
     with data.joinpath("ngrams.npz").open("rb") as handle:
         ngrams = merge(load_indexes(handle).values())
     return StyleData(signatures, classifier, ngrams)
