@@ -2,8 +2,15 @@
 
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
+from verifiers.v1.utils.decorators import discover_decorated
 
 from rlnvr.trainers.ablation import load_ablation, merge, run_config
+from rlnvr.trainers.tasksets import load_taskset
+
+SHIPPED = Path(__file__).resolve().parent.parent / "configs" / "ablations"
 
 BASE = """
 output = "unused"
@@ -67,3 +74,19 @@ def test_ablate_trains_every_variant_and_writes_the_table(tmp_path):
     assert [row.split(" | ")[0] for row in table[5:]] == ["| full", "| half"]
     assert (tmp_path / "out" / "ablation.png").stat().st_size > 0
     assert (tmp_path / "out" / "half-seed0" / "eval.jsonl").exists()
+
+
+@pytest.mark.parametrize("path", sorted(SHIPPED.glob("*.toml")), ids=lambda p: p.stem)
+def test_shipped_ablations_are_valid(path):
+    """Every shipped variant validates, names only rewards its taskset has, and differs."""
+    spec = load_ablation(path)
+    assert len(spec.variants) >= 2 and len(spec.seeds) >= 1
+    tables = []
+    for variant in spec.variants:
+        cfg = run_config(spec, variant, spec.seeds[0], Path("unused"))
+        taskset = load_taskset(cfg.env.taskset)
+        known = {fn.__name__ for fn in discover_decorated(next(iter(taskset)), "reward")}
+        weights = cfg.env.taskset.get("task", {}).get("rewards", {})
+        assert set(weights) <= known, (variant, set(weights) - known)
+        tables.append(cfg.env.taskset)
+    assert all(a != b for i, a in enumerate(tables) for b in tables[i + 1 :])

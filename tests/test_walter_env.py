@@ -214,6 +214,22 @@ def test_transfer_mode_changes_single_post_reward_only():
     assert multi["off"] == multi["max"] == multi["topk_mean"]
 
 
+
+def test_author_baseline_off_values_posts_by_raw_engagement():
+    """On this URL the post that did best for its author is not the most engaged one: the
+    two modes must disagree about which post a reply should resemble."""
+    url = (
+        "https://apnews.com/article/"
+        "live-transmission-israel-associated-press-57e8f662907334ba3599156276381190"
+    )
+    for author_baseline in (True, False):
+        task = {t.data.url: t for t in load(author_baseline=author_baseline)}[url]
+        best_for_author = max(task.data.posts, key=lambda p: p.weight)
+        most_engaged = max(task.data.posts, key=lambda p: p.raw)
+        assert best_for_author is not most_engaged
+        a, b = (score(task, p.text).rewards["engagement"] for p in (best_for_author, most_engaged))
+        assert (a > b) == author_baseline, (author_baseline, a, b)
+
 # --- robustness: no input makes a reward raise ------------------------------------------
 
 WEIRD = [
@@ -413,6 +429,7 @@ def test_build_rows_from_posts():
     assert [p["text"] for p in by_url[c]["posts"]] == [posts[3].text]
     assert by_url[a]["transfer"] == [] and len(by_url[a]["posts"]) == 2
     assert by_url[a]["posts"][0]["weight"] > by_url[a]["posts"][1]["weight"]
+    assert by_url[a]["posts"][0]["raw"] == round(math.log1p(50), 4)
     # b's nearest post on another URL is about the same bike lanes.
     first, relevance = by_url[b]["transfer"][0]
     assert pool[first]["url"] == a and relevance > 0.3

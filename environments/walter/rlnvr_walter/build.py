@@ -6,12 +6,13 @@ Writes three files into ``rlnvr_walter/data/``:
 
 - ``tasks.jsonl``: one row per linked article (canonical URL) that has a title: the
   article's title and description and its historical posts with their normalised weights
-  (log1p(engagement) minus the author's baseline), plus, for single-post URLs, the transfer
-  neighbours as ``[pool index, relevance]`` pairs;
+  (log1p(engagement) minus the author's baseline) and raw log1p(engagement), plus, for
+  single-post URLs, the transfer neighbours as ``[pool index, relevance]`` pairs;
 - ``pool.jsonl``: the posts the transfer neighbours point at (shared by every task, never
   repeated per task);
-- ``meta.json``: the global weight centre/scale the reward's logistic uses, the embedding
-  model that found the neighbours, the similarity calibration, and the ingest summary.
+- ``meta.json``: the global centre/scale the reward's logistic uses (of the normalised and
+  of the raw values), the embedding model that found the neighbours, the similarity
+  calibration, and the ingest summary.
 
 Task order is stable across rebuilds: URLs already in ``tasks.jsonl`` keep their positions
 (so ``--select.include.idx`` ranges keep meaning the same tasks), new URLs follow, oldest
@@ -29,7 +30,12 @@ from pathlib import Path
 
 import numpy as np
 
-from rlnvr.data_pipelines.author_baselines import DEFAULT_K, author_baselines, posts_by_url
+from rlnvr.data_pipelines.author_baselines import (
+    DEFAULT_K,
+    author_baselines,
+    log_engagement,
+    posts_by_url,
+)
 from rlnvr.data_pipelines.bluesky_posts import IngestSummary, Post, canonical_url, ingest_paths
 from rlnvr.rubrics.embeddings import DEFAULT_MODEL, Embedder
 from rlnvr.rubrics.engagement import weight_scale
@@ -104,6 +110,9 @@ def build_rows(
     }
     weight = {p.uri: round(baselines.weight(p), 4) for ps in groups.values() for p in ps}
     centre, scale = weight_scale(list(weight.values()))
+    # Raw log1p(engagement) too, for the ablation that scores without author baselines.
+    raw = {p.uri: round(log_engagement(p), 4) for ps in groups.values() for p in ps}
+    raw_centre, raw_scale = weight_scale(list(raw.values()))
 
     titled = {u: ps for u, ps in groups.items() if _first(p.title for p in ps)}
     first_seen = {u: ps[0].created_at for u, ps in titled.items()}
@@ -126,7 +135,10 @@ def build_rows(
             "url": url,
             "title": _first(p.title for p in titled[url]),
             "description": _first(p.description for p in titled[url]),
-            "posts": [{"uri": p.uri, "text": p.text, "weight": weight[p.uri]} for p in own],
+            "posts": [
+                {"uri": p.uri, "text": p.text, "weight": weight[p.uri], "raw": raw[p.uri]}
+                for p in own
+            ],
             "transfer": [],
         }
         if len(own) == 1 and transfer_k > 0:
@@ -144,6 +156,7 @@ def build_rows(
                             "url": neighbour.url,
                             "text": neighbour.text,
                             "weight": weight[neighbour.uri],
+                            "raw": raw[neighbour.uri],
                         }
                     )
                 row["transfer"].append([pool_index[neighbour.uri], round(float(sims[i]), 4)])
@@ -168,6 +181,8 @@ def build_rows(
     meta = {
         "weight_centre": round(centre, 4),
         "weight_scale": round(scale, 4),
+        "raw_centre": round(raw_centre, 4),
+        "raw_scale": round(raw_scale, 4),
         "baseline_k": DEFAULT_K,
         "embedding_model": embedder.model_name,
         "transfer_k": transfer_k,

@@ -74,6 +74,9 @@ class WalterConfig(vf.TasksetConfig):
     neighbour), `topk_mean` (the mean over the `transfer_k` neighbours) or `off`."""
     transfer_k: int = 5
     """Neighbours per single-post URL (at most 8 are shipped)."""
+    author_baseline: bool = True
+    """Value a post by log1p(engagement) minus its author's baseline (did it do well *for its
+    author*?); false: raw log1p(engagement), so big accounts' posts dominate (ablation)."""
     embedding_model: str = DEFAULT_MODEL
     """Sentence-transformers model name or folder for post similarity (default: the bundled
     all-MiniLM-L6-v2, offline). The shipped neighbour relevances were found with the default."""
@@ -100,11 +103,13 @@ class WalterConfig(vf.TasksetConfig):
 
 
 class HistoricalPost(BaseModel):
-    """A real post about the task's URL; ``weight`` = log1p(engagement) - author baseline."""
+    """A real post about the task's URL; ``weight`` = log1p(engagement) - author baseline,
+    ``raw`` = log1p(engagement)."""
 
     model_config = ConfigDict(frozen=True)
     text: str
     weight: float
+    raw: float
     uri: str = ""
 
 
@@ -124,6 +129,7 @@ class WalterScoring(BaseModel):
     sim_low: float = 0.30
     sim_high: float = 0.72
     transfer: TransferMode = "max"
+    author_baseline: bool = True
     weight_centre: float = 0.0
     weight_scale: float = 1.0
     max_graphemes: int = MAX_GRAPHEMES
@@ -194,14 +200,16 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
         s = self.data.scoring
         own = len(self.data.posts)
         transfer = self._transfer_posts()
+        field = "weight" if s.author_baseline else "raw"
+        own_values = [getattr(p, field) for p in self.data.posts]
         return engagement_reward(
             sims[:own],
-            engagement_values([p.weight for p in self.data.posts], s.weight_centre, s.weight_scale),
+            engagement_values(own_values, s.weight_centre, s.weight_scale),
             low=s.sim_low,
             high=s.sim_high,
             transfer_similarities=sims[own:],
             transfer_values=engagement_values(
-                [p["weight"] for p, _ in transfer], s.weight_centre, s.weight_scale
+                [p[field] for p, _ in transfer], s.weight_centre, s.weight_scale
             ),
             transfer_relevance=[r for _, r in transfer],
             mode=s.transfer,
@@ -302,8 +310,9 @@ class WalterTaskset(vf.Taskset[WalterTask, WalterConfig]):
             sim_low=cfg.sim_low,
             sim_high=cfg.sim_high,
             transfer=cfg.transfer,
-            weight_centre=meta["weight_centre"],
-            weight_scale=meta["weight_scale"],
+            author_baseline=cfg.author_baseline,
+            weight_centre=meta["weight_centre" if cfg.author_baseline else "raw_centre"],
+            weight_scale=meta["weight_scale" if cfg.author_baseline else "raw_scale"],
             max_graphemes=cfg.max_graphemes,
         )
         instruction = INSTRUCTION.format(limit=cfg.max_graphemes)
