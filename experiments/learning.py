@@ -38,6 +38,11 @@ def steps_to(evals: list[dict], threshold: float) -> int | None:
     return next((e["step"] for e in evals if e["reward"] >= threshold), None)
 
 
+def zero_std_fraction(folder: Path) -> float:
+    """Share of rollout groups with no reward spread (no signal), over the whole run."""
+    return float(np.mean([r["frac_zero_std"] for r in read_rows(folder / "metrics.jsonl")]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--curricula", nargs="+", default=["plr", "uniform"])
@@ -49,14 +54,19 @@ def main() -> None:
                for c in args.curricula for s in args.seeds}
     best = max(r[-1]["reward"] for r in results.values())
     threshold = args.threshold if args.threshold is not None else 0.9 * best
-    print(f"| curriculum | held-out before | held-out after | steps to {threshold:.3f} |")
-    print("|---|---|---|---|")
+    print(f"| curriculum | held-out before | held-out after | mean over the curve "
+          f"| steps to {threshold:.3f} | frac_zero_std |")
+    print("|---|---|---|---|---|---|")
     for c in args.curricula:
         before = np.array([results[c, s][0]["reward"] for s in args.seeds])
         after = np.array([results[c, s][-1]["reward"] for s in args.seeds])
+        # the area under the held-out curve (evaluations after step 0): speed and level
+        curve = np.array([np.mean([e["reward"] for e in results[c, s][1:]]) for s in args.seeds])
         reached = [steps_to(results[c, s], threshold) for s in args.seeds]
+        zero = np.mean([zero_std_fraction(args.out / f"{c}-seed{s}") for s in args.seeds])
         print(f"| {c} | {before.mean():.3f} ± {before.std():.3f} | "
-              f"{after.mean():.3f} ± {after.std():.3f} | {reached} |")
+              f"{after.mean():.3f} ± {after.std():.3f} | {curve.mean():.3f} ± {curve.std():.3f} "
+              f"| {reached} | {zero:.2f} |")
     summary = {f"{c}-seed{s}": r for (c, s), r in results.items()}
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2))
 

@@ -1,7 +1,9 @@
 """Word count: write about a topic in exactly N words.
 
 An honest, learnable reward for proving the trainer learns: graded closeness of the reply's
-word count to the target, 1 - |n - N| / N (floored at 0), nothing for an empty reply.
+word count to the target, 1 - |n - N| / (t N) (floored at 0) with tolerance t (default 1),
+nothing for an empty reply. A smaller t narrows the band that earns anything, so more
+targets start with no signal at all: the setting a curriculum is for.
 
 Targets far from what the model writes (the tiny base model writes 10-20 words whatever it
 is asked) score 0 for every sample at first: such groups carry no signal until nearer targets
@@ -14,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import verifiers.v1 as vf
+from pydantic import Field
 
 from rlnvr.rubrics.length import word_count
 
@@ -49,11 +52,14 @@ class WordCountConfig(vf.TasksetConfig):
     """Largest target length."""
     topics: int = len(TOPICS)
     """How many of the built-in topics to pair with each target (fewer: fewer, denser levels)."""
+    tolerance: float = Field(default=1.0, gt=0)
+    """Relative miss at which the reward reaches 0 (0.25: a 40-word target needs 30+ words)."""
 
 
 class WordCountData(vf.TaskData):
     topic: str
     target: int
+    tolerance: float = 1.0
 
 
 class WordCountTask(vf.Task[WordCountData, vf.State, vf.TaskConfig]):
@@ -63,8 +69,8 @@ class WordCountTask(vf.Task[WordCountData, vf.State, vf.TaskConfig]):
 
     @vf.reward(weight=1.0)
     async def closeness(self, trace: vf.Trace) -> float:
-        n = word_count(trace.last_reply)
-        return 0.0 if n == 0 else max(0.0, 1 - abs(n - self.data.target) / self.data.target)
+        n, target = word_count(trace.last_reply), self.data.target
+        return 0.0 if n == 0 else max(0.0, 1 - abs(n - target) / (self.data.tolerance * target))
 
     @vf.metric
     async def words(self, trace: vf.Trace) -> float:
@@ -80,6 +86,7 @@ class WordCountTaskset(vf.Taskset[WordCountTask, WordCountConfig]):
                     prompt=PROMPT.format(topic=topic, n=n),
                     topic=topic,
                     target=n,
+                    tolerance=self.config.tolerance,
                 )
                 yield WordCountTask(data, self.config.task)
 
