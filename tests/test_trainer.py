@@ -91,13 +91,51 @@ def test_compiled_update_matches_eager_update():
     ]
     weights = []
     for compiled in (False, True):
-        cfg = {"trainer": {"minibatches": 2, "compile": compiled, "learning_rate": 1e-3}}
+        cfg = {
+            "trainer": {
+                "minibatches": 2,
+                "compile": compiled,
+                "share_prompt": False,
+                "learning_rate": 1e-3,
+            }
+        }
         trainer = Trainer(TrainConfig.model_validate(cfg))
         for step in range(2):
             trainer.update(samples, np.random.default_rng(step))
         weights.append(dict(_flat(trainer.model)))
     eager, fused = weights
     assert max(float(mx.abs(eager[k] - fused[k]).max()) for k in eager) < 1e-5
+
+
+@pytest.mark.parametrize("kl_beta", [0.0, 0.1])
+def test_shared_prompt_update_matches_packed_update(kl_beta):
+    """Three groups, each with one prompt (one of a single token): running each prompt once
+    (its keys and values shared by the group) must train exactly as packing prompt +
+    completion per row."""
+    rng = np.random.default_rng(1)
+    prompts = {key: rng.integers(0, 8000, n).tolist() for key, n in (("a", 23), ("b", 9), ("c", 1))}
+    samples = [
+        (Rollout(key, prompts[key], rng.integers(0, 8000, n).tolist(), [-5.0] * n, "", True), a)
+        for key, n, a in (
+            ("a", 12, 1.0),
+            ("a", 7, -1.0),
+            ("a", 9, 0.5),
+            ("b", 11, -0.5),
+            ("b", 4, 0.2),
+            ("c", 6, 0.3),
+        )
+    ]
+    weights = []
+    for share in (False, True):
+        trainer_cfg = {"minibatches": 1, "share_prompt": share, "learning_rate": 1e-3}
+        cfg = {"trainer": trainer_cfg | {"loss": {"kl_beta": kl_beta}}}
+        trainer = Trainer(TrainConfig.model_validate(cfg))
+        for step in range(2):
+            stats = trainer.update(samples, np.random.default_rng(step))
+        weights.append(dict(_flat(trainer.model)))
+        assert ("kl" in stats) == (kl_beta > 0)
+    packed, shared = weights
+    assert max(float(mx.abs(packed[k] - shared[k]).max()) for k in packed) < 1e-5
 
 
 def test_two_step_train_run_end_to_end(tmp_path):

@@ -55,9 +55,14 @@ class TrainerConfig(BaseConfig):
     """Steps between checkpoints (the last step always writes one)."""
     eval_every: int = 0
     """Steps between held-out evaluations (0: only before and after training)."""
+    share_prompt: bool = True
+    """Run each group's prompt once per minibatch, its keys and values shared by the group's
+    completions, instead of once per completion: same values and gradients, ~4x faster
+    updates on Varro's long prompts (benchmarks/shared_prompt.py). Architectures without
+    the needed cache interface fall back to packed batches."""
     compile: bool = True
-    """Fuse each optimizer step with mx.compile (one compilation per batch shape; the step
-    runs eager when the KL leash is on)."""
+    """Fuse each packed-batch optimizer step with mx.compile (one compilation per batch
+    shape); shared-prompt steps and steps with the KL leash run eager."""
     loss: LossConfig = LossConfig()
 
 

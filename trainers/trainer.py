@@ -43,6 +43,8 @@ from rlnvr.trainers.jsonl_log import JsonlLog, read_rows, trim_after
 from rlnvr.trainers.models import load_mlx, resolve
 from rlnvr.trainers.rollout import Rollout, generate_groups
 from rlnvr.trainers.scoring import score_groups
+from rlnvr.trainers.shared_prefix import SharedBatch, batch_logprobs, build_shared_batch
+from rlnvr.trainers.shared_prefix import supported as shared_prefix_supported
 from rlnvr.trainers.tasksets import load_tasks
 
 logger = logging.getLogger("rlnvr.trainer")
@@ -145,33 +147,41 @@ class Trainer:
 
     # -- the update -------------------------------------------------------------------------
 
-    def _loss(self, model, batch: Batch, ref):
-        start, temperature = batch.start, self.cfg.sampling.temperature
-        logp = completion_logprobs(model, batch.inputs, batch.targets, start, temperature)
-        old, mask = batch.old[:, start:], batch.mask[:, start:]
+    def _logprobs(self, model, batch: Batch | SharedBatch) -> mx.array:
+        """Completion log-probs from ``batch.start`` on, aligned with ``batch.old``."""
+        temperature = self.cfg.sampling.temperature
+        if isinstance(batch, SharedBatch):
+            return batch_logprobs(model, batch.groups, temperature)
+        return completion_logprobs(model, batch.inputs, batch.targets, batch.start, temperature)
+
+    def _loss(self, model, batch: Batch | SharedBatch, ref):
+        logp = self._logprobs(model, batch)
+        old, mask = batch.old[:, batch.start :], batch.mask[:, batch.start :]
         return policy_loss(logp, old, mask, batch.advantages, self.cfg.trainer.loss, ref)
 
-    def _reference_logprobs(self, batch: Batch) -> mx.array | None:
-        """Reference log-probs from ``batch.start`` on (aligned with the loss), or None."""
+    def _reference_logprobs(self, batch: Batch | SharedBatch) -> mx.array | None:
+        """Reference log-probs (aligned with the loss), or None without the KL leash."""
         if self.cfg.trainer.loss.kl_beta <= 0:
             return None
-        args = (batch.inputs, batch.targets, batch.start, self.cfg.sampling.temperature)
         if self.lora:
             with adapters_off(self.model):
-                ref = completion_logprobs(self.model, *args)
+                ref = self._logprobs(self.model, batch)
         else:
             current = dict(tree_flatten(self.model.trainable_parameters()))
             self.model.load_weights(list(self.reference.items()), strict=False)
-            ref = completion_logprobs(self.model, *args)
+            ref = self._logprobs(self.model, batch)
             self.model.load_weights(list(current.items()), strict=False)
         return mx.stop_gradient(ref)
 
-    def _optimizer_step(self, inputs, targets, mask, old, advantages, start: int, ref):
-        batch = Batch(inputs, targets, mask, old, advantages, start)
+    def _step(self, batch: Batch | SharedBatch, ref):
         (loss, stats), grads = self.loss_and_grad(self.model, batch, ref)
         grads, _ = optim.clip_grad_norm(grads, self.cfg.trainer.max_grad_norm)
         self.opt.update(self.model, grads)
         return loss, stats
+
+    def _optimizer_step(self, inputs, targets, mask, old, advantages, start: int, ref):
+        """:meth:`_step` on arrays, the form ``mx.compile`` takes."""
+        return self._step(Batch(inputs, targets, mask, old, advantages, start), ref)
 
     def _compiled_step(self):
         """:meth:`_optimizer_step` under ``mx.compile`` (forward, backward and AdamW fused
@@ -184,7 +194,14 @@ class Trainer:
 
     def update(self, samples: list[tuple[Rollout, float]], rng: np.random.Generator) -> dict:
         """Minibatch GSPO steps over ``samples``; returns averaged loss statistics."""
+        share = self.cfg.trainer.share_prompt and shared_prefix_supported(self.model)
         order = rng.permutation(len(samples))
+        if share:  # whole groups together, so each minibatch runs few distinct prompts
+            group_rank = {
+                k: i
+                for i, k in enumerate(rng.permutation(sorted({r.task_key for r, _ in samples})))
+            }
+            order = np.array(sorted(order, key=lambda i: group_rank[samples[i][0].task_key]))
         chunks = [c for c in np.array_split(order, self.cfg.trainer.minibatches) if len(c)]
         totals: dict[str, float] = {}
         pad = self.tokenizer.pad_token_id or 0
@@ -193,11 +210,16 @@ class Trainer:
         compiled = self.cfg.trainer.compile and self.cfg.trainer.loss.kl_beta <= 0
         multiple = SHAPE_MULTIPLE if compiled else 1
         for chunk in chunks:
-            batch = build_batch([samples[i] for i in chunk], pad, multiple)
-            ref = self._reference_logprobs(batch)
-            arrays = (batch.inputs, batch.targets, batch.mask, batch.old, batch.advantages)
-            step = self._compiled_step() if compiled else self._optimizer_step
-            loss, stats = step(*arrays, batch.start, ref)
+            part = [samples[i] for i in chunk]
+            if share:
+                batch = build_shared_batch(part, pad)
+                loss, stats = self._step(batch, self._reference_logprobs(batch))
+            else:
+                batch = build_batch(part, pad, multiple)
+                ref = self._reference_logprobs(batch)
+                arrays = (batch.inputs, batch.targets, batch.mask, batch.old, batch.advantages)
+                step = self._compiled_step() if compiled else self._optimizer_step
+                loss, stats = step(*arrays, batch.start, ref)
             mx.eval(self.model.parameters(), self.opt.state, loss, stats)
             for k, v in {"loss": loss, **stats}.items():
                 totals[k] = totals.get(k, 0.0) + v.item() / len(chunks)
