@@ -1,15 +1,18 @@
 """One GSPO optimizer step: rlnvr's trainer vs TRL (PyTorch) and mlx-lm-lora (MLX), on CPU.
 
     .venv/bin/python benchmarks/external_step.py [--batch 8] [--length 128] [--repeats 3]
-                                                 [--rounds 5] [--torch-threads N]
+                            [--rounds 5] [--group-size 8] [--torch-threads N]
 
 All sides are timed in turns (a round times each for ``repeats`` steps; the median round
 counts), so a busy machine slows them alike. rlnvr's side is ``Trainer.update`` with one
-minibatch, compiled (the default) and eager.
+minibatch: as by default (each prompt run once for the rows that share it) and with packed
+rows (prompt + completion per row, compiled), the way every other side computes.
 
 Each side takes one policy-loss forward, backward and AdamW update (no generation) on the
 bundled rlnvr-tiny weights, with the batch of benchmarks/train_step.py: B sequences of L
 random token ids, the last 3/4 of each a completion, random advantages, old log-probs -5.
+Each run of ``--group-size`` rows shares its prompt, as the G completions of a rollout
+group do in every GRPO/GSPO trainer (``--group-size 1``: no row shares one).
 
 - TRL ``GRPOTrainer`` with ``importance_sampling_level="sequence"`` and ``loss_type="grpo"``
   (GSPO as the paper has it), fp32, no activation checkpointing (GRPOConfig turns it on);
@@ -58,13 +61,16 @@ class Batch:
     advantages: np.ndarray  # (B,) float32
 
 
-def make_batch(batch: int, length: int, vocab: int) -> Batch:
-    """The draws of train_step.py (seed 0): advantages first, then prompt and completion."""
+def make_batch(batch: int, length: int, vocab: int, group: int) -> Batch:
+    """The draws of train_step.py (seed 0): advantages first, then prompt and completion;
+    each run of ``group`` rows shares its prompt, as a rollout group does."""
     rng = np.random.default_rng(0)
     prompt = length // 4
     advantages = rng.standard_normal(batch).astype(np.float32)
-    rows = [(rng.integers(0, vocab, prompt), rng.integers(0, vocab, length - prompt))
-            for _ in range(batch)]
+    rows, ids = [], None
+    for i in range(batch):
+        ids = rng.integers(0, vocab, prompt) if i % group == 0 else ids
+        rows.append((ids, rng.integers(0, vocab, length - prompt)))
     return Batch(np.stack([p for p, _ in rows]), np.stack([c for _, c in rows]), advantages)
 
 
@@ -251,14 +257,14 @@ def report(name: str, seconds: float, tokens: int) -> None:
     print(f"{name:<46} {seconds:.3f} s/step  {tokens / seconds:>8.0f} tokens/s")
 
 
-def ours_step(batch: Batch, compile: bool) -> Step:
+def ours_step(batch: Batch, compile: bool, share: bool) -> Step:
     """rlnvr's own update (the trainer's minibatch step) on the same batch."""
     from rlnvr.trainers.config import TrainConfig
     from rlnvr.trainers.rollout import Rollout
     from rlnvr.trainers.trainer import Trainer
 
     cfg = {"model": {"path": MODEL}, "trainer": {"minibatches": 1, "learning_rate": LR,
-                                                 "compile": compile}}
+                                                 "compile": compile, "share_prompt": share}}
     trainer = Trainer(TrainConfig.model_validate(cfg))
     samples = [
         (Rollout("bench", p.tolist(), c.tolist(), [OLD_LOGP] * len(c), "", True), float(a))
@@ -274,6 +280,8 @@ def main() -> None:
     parser.add_argument("--length", type=int, default=128)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--group-size", type=int, default=8,
+                        help="rows sharing one prompt (8: one rollout group; 1: none shared)")
     parser.add_argument("--torch-threads", type=int, default=0,
                         help="torch.set_num_threads for the torch sides (0: torch's default)")
     args = parser.parse_args()
@@ -281,7 +289,7 @@ def main() -> None:
 
     folder = resolve(MODEL)
     model, _ = load_mlx(MODEL)
-    batch = make_batch(args.batch, args.length, model.args.vocab_size)
+    batch = make_batch(args.batch, args.length, model.args.vocab_size, args.group_size)
     tokens = args.batch * (args.length - 1)
     ref_model, _ = load_mlx(MODEL)
     ref_model.freeze()  # as mlx-lm-lora's load_reference_model does
@@ -294,20 +302,21 @@ def main() -> None:
             "lora": mlx_lora_step(model, None, batch, beta=0.0),
             "lora_ref": mlx_lora_step(model, ref_model, batch, MLX_LORA_BETA),
             "mlx": mlx_plain_step(model, batch),
-            "ours": ours_step(batch, compile=True),
-            "ours_eager": ours_step(batch, compile=False),
+            "ours": ours_step(batch, compile=True, share=True),
+            "ours_packed": ours_step(batch, compile=True, share=False),
         }
         times = interleaved(steps, args.repeats, args.rounds)
 
-    print(f"batch {args.batch} x {args.length} tokens, model {MODEL}, median of {args.rounds} "
-          f"interleaved rounds of {args.repeats} steps, {torch_threads} torch threads")
+    print(f"batch {args.batch} x {args.length} tokens ({args.group_size} rows per prompt), "
+          f"model {MODEL}, median of {args.rounds} interleaved rounds of {args.repeats} steps, "
+          f"{torch_threads} torch threads")
     report("TRL GRPOTrainer (GSPO, torch CPU)", times["trl"], tokens)
     report("plain torch GSPO step", times["torch"], tokens)
     report("mlx-lm-lora GRPO (GSPO, beta=0)", times["lora"], tokens)
     report(f"mlx-lm-lora GRPO (GSPO, beta={MLX_LORA_BETA}, ref model)", times["lora_ref"], tokens)
     report("plain MLX GSPO step", times["mlx"], tokens)
-    report("rlnvr trainer step (compiled)", times["ours"], tokens)
-    report("rlnvr trainer step (eager)", times["ours_eager"], tokens)
+    report("rlnvr trainer step (shared prompt, default)", times["ours"], tokens)
+    report("rlnvr trainer step (packed rows, compiled)", times["ours_packed"], tokens)
     print(f"TRL / plain torch time:              {times['trl'] / times['torch']:.2f}x")
     print(f"mlx-lm-lora (beta=0) / plain MLX:    {times['lora'] / times['mlx']:.2f}x")
     print(f"mlx-lm-lora (beta=0) / rlnvr:        {times['lora'] / times['ours']:.2f}x "

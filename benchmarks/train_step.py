@@ -1,11 +1,14 @@
 """Training step speed: the trainer's GSPO update vs a plain MLX step, and achieved FLOP/s.
 
     .venv/bin/python benchmarks/train_step.py [--model rlnvr-tiny] [--batch 8] [--length 128]
+                                              [--group-size 8]
 
 Both sides take one optimizer step on the same model, batch (B sequences of L tokens, the
-last 3/4 of each a completion) and loss; the plain side is the GSPO loss written in a few
-lines with nn.value_and_grad and AdamW. Achieved FLOP/s counts the matmuls of forward and
-backward (3x forward) and is compared with a large fp32 matmul on this machine.
+last 3/4 of each a completion; each run of ``--group-size`` rows shares its prompt, as a
+rollout group does) and loss; the plain side is the GSPO loss written in a few lines with
+nn.value_and_grad and AdamW over packed rows. Achieved FLOP/s counts the matmuls of forward
+and backward (3x forward) over the tokens each side computes (the trainer runs a shared
+prompt once) and is compared with a large fp32 matmul on this machine.
 Target: the trainer within 1.1x of the plain step.
 """
 
@@ -67,16 +70,19 @@ def main() -> None:
     parser.add_argument("--length", type=int, default=128)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--group-size", type=int, default=8,
+                        help="rows sharing one prompt (8: one rollout group; 1: none shared)")
     args = parser.parse_args()
     cfg = TrainConfig.model_validate({"model": {"path": args.model}, "trainer": {"minibatches": 1}})
     trainer = Trainer(cfg)
     rng = np.random.default_rng(0)
     vocab, prompt = trainer.model.args.vocab_size, args.length // 4
+    prompts = [rng.integers(0, vocab, prompt).tolist() for _ in range(args.batch)]
     samples = [
         (
             Rollout(
-                "bench",
-                rng.integers(0, vocab, prompt).tolist(),
+                f"group{i // args.group_size}",
+                prompts[i // args.group_size],
                 rng.integers(0, vocab, args.length - prompt).tolist(),
                 [-5.0] * (args.length - prompt),
                 "",
@@ -84,7 +90,7 @@ def main() -> None:
             ),
             float(a),
         )
-        for a in rng.standard_normal(args.batch)
+        for i, a in enumerate(rng.standard_normal(args.batch))
     ]
     from rlnvr.trainers.trainer import build_batch
 
@@ -96,9 +102,14 @@ def main() -> None:
     )
     ours, plain = times["ours"], times["plain"]
     tokens = args.batch * (args.length - 1)
-    flops = matmul_flops_per_token(trainer.model.args.__dict__, args.length / 2) * tokens
+    per_token = matmul_flops_per_token(trainer.model.args.__dict__, args.length / 2)
+    # the trainer runs each shared prompt once: count the tokens it actually computes
+    groups = -(-args.batch // args.group_size)
+    computed = tokens - (args.batch - groups) * (prompt - 1) if args.group_size > 1 else tokens
+    flops = per_token * computed
     peak, _ = matmul_check(n=1024, repeats=5)
-    print(f"batch {args.batch} x {args.length} tokens, model {args.model}")
+    print(f"batch {args.batch} x {args.length} tokens ({args.group_size} rows per prompt), "
+          f"model {args.model}")
     print(f"trainer GSPO update     {ours:.3f} s/step  {tokens / ours:>8.0f} tokens/s")
     print(f"plain MLX GSPO step     {plain:.3f} s/step  {tokens / plain:>8.0f} tokens/s")
     print(f"trainer / plain time: {ours / plain:.2f}x (target <= 1.1x)")

@@ -88,6 +88,12 @@ def build_batch(samples: list[tuple[Rollout, float]], pad_id: int, multiple: int
     return Batch(*(mx.array(x) for x in (inputs, targets, mask, old, advantages)), start)
 
 
+def shares_prompts(samples: list[tuple[Rollout, float]]) -> bool:
+    """Whether rows repeat prompts enough (two per prompt on average, as in any rollout
+    group) for one prompt pass each to beat one packed pass over every row."""
+    return len(samples) >= 2 * len({tuple(r.prompt_ids) for r, _ in samples})
+
+
 def split_tasks(tasks: list[vf.Task], cfg: EvalConfig) -> tuple[list[vf.Task], list[vf.Task]]:
     """Training tasks and (at most ``cfg.max_tasks``) held-out tasks, split by key hash."""
     train = [t for t in tasks if not is_heldout(t.key, cfg.heldout_percent)]
@@ -211,7 +217,7 @@ class Trainer:
         multiple = SHAPE_MULTIPLE if compiled else 1
         for chunk in chunks:
             part = [samples[i] for i in chunk]
-            if share:
+            if share and shares_prompts(part):
                 batch = build_shared_batch(part, pad)
                 loss, stats = self._step(batch, self._reference_logprobs(batch))
             else:
