@@ -159,21 +159,58 @@ def _ci(row: dict, name: str = "reward") -> str:
     return f"{row[name]:.3f} ± {row.get(name + '_ci95', float('nan')):.3f}"
 
 
+BACKENDS = ("mlx", "trl")
+TRAIN_HELP = (
+    "Train with GSPO and a UED curriculum. Load a TOML config with `@ file.toml`, then "
+    "override any field, e.g. `--trainer.steps 40 --sampling.temperature 0.9`. Rerunning "
+    "with the same --output resumes from the last checkpoint.\n\n"
+    "--backend mlx (default): the local MLX trainer, for one machine (Apple silicon, or "
+    "Linux CPU). --backend trl: the same tasksets, rewards and curriculum through TRL's "
+    "GRPOTrainer (PyTorch, GSPO as importance_sampling_level='sequence'), for GPUs and "
+    "runs that outgrow one machine; needs the [trl] extra. Several GPUs: `accelerate launch "
+    "--num_processes N -m rlnvr.cli train --backend trl @ file.toml` (docs/scale_out.md)."
+)
+
+
 @app.command(context_settings=PASSTHROUGH, add_help_option=False)
-def train(ctx: typer.Context) -> None:
+def train(
+    ctx: typer.Context,
+    backend: Annotated[
+        str, typer.Option(help="mlx: the local MLX trainer; trl: TRL on PyTorch, multi-GPU.")
+    ] = "mlx",
+) -> None:
     """Train a model on a verifiers taskset: GSPO, curriculum, checkpoints (see --help)."""
+    from rlnvr.trainers.plots import plot_run
+
+    if backend not in BACKENDS:
+        raise typer.BadParameter(f"--backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+    cfg = _train_config(ctx.args, "rlnvr train [--backend mlx|trl]", TRAIN_HELP)
+    result = _train_trl(cfg) if backend == "trl" else _train_mlx(cfg)
+    if result is None:  # a non-main process of a multi-process TRL run
+        return
+    for path in plot_run(cfg.output):
+        console.print(f"plot: {path}")
+    if result:
+        console.print(
+            f"held-out reward: before {_ci(result['before'])} -> "
+            f"after {_ci(result['after'])} ({result['after']['n_tasks']} tasks)"
+        )
+
+
+def _train_trl(cfg) -> dict | None:
+    from accelerate import PartialState
+
+    from rlnvr.trainers.trl_backend import train as run
+
+    result = run(cfg, announce=console.print)
+    return result if PartialState().is_main_process else None
+
+
+def _train_mlx(cfg) -> dict:
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from rlnvr.trainers.plots import plot_run
     from rlnvr.trainers.trainer import Trainer
 
-    cfg = _train_config(
-        ctx.args,
-        "rlnvr train",
-        "Train with GSPO and a UED curriculum. Load a TOML config with `@ file.toml`, then "
-        "override any field, e.g. `--trainer.steps 40 --sampling.temperature 0.9`. Rerunning "
-        "with the same --output resumes from the last checkpoint.",
-    )
     trainer = Trainer(cfg)
     console.print(
         f"[bold]{cfg.env.taskset['id']}[/bold]: {len(trainer.train_tasks)} training tasks, "
@@ -198,14 +235,7 @@ def train(ctx: typer.Context) -> None:
                 task, completed=row["step"], reward=row["reward_mean"], tps=row["gen_tokens_per_s"]
             )
 
-        result = trainer.run(on_step=on_step)
-    for path in plot_run(cfg.output):
-        console.print(f"plot: {path}")
-    if result:
-        console.print(
-            f"held-out reward: before {_ci(result['before'])} -> "
-            f"after {_ci(result['after'])} ({result['after']['n_tasks']} tasks)"
-        )
+        return trainer.run(on_step=on_step)
 
 
 @app.command("eval", context_settings=PASSTHROUGH, add_help_option=False)
