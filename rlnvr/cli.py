@@ -278,6 +278,10 @@ def ablate(
         list[int] | None,
         typer.Option("--seed", help="Seeds to run (repeatable; default: the file's)."),
     ] = None,
+    steps: Annotated[
+        int | None,
+        typer.Option(help="Training steps for every variant (default: the base config's)."),
+    ] = None,
 ) -> None:
     """Train every reward variant of an ablation with the same seeds and budget, then compare.
 
@@ -295,7 +299,7 @@ def ablate(
     before: dict = {}
     for variant in spec.variants:
         for seed in seeds or spec.seeds:
-            cfg = run_config(spec, variant, seed, folder)
+            cfg = run_config(spec, variant, seed, folder, steps)
             console.print(f"[bold]{variant}[/bold] seed {seed} -> {cfg.output}")
             result = Trainer(cfg).run()
             if not result:

@@ -56,6 +56,7 @@ def test_ablate_trains_every_variant_and_writes_the_table(tmp_path):
     cfg = run_config(spec, "half", 0, tmp_path / "out")
     assert cfg.env.taskset["task"]["rewards"]["closeness"]["weight"] == 0.5
     assert cfg.output == str(tmp_path / "out" / "half-seed0") and cfg.trainer.steps == 1
+    assert run_config(spec, "half", 0, tmp_path / "out", steps=7).trainer.steps == 7
 
     cmd = [
         sys.executable,

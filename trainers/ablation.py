@@ -65,11 +65,13 @@ def load_ablation(path: Path) -> Ablation:
     return Ablation(spec.get("question", path.stem), base, spec["variants"], spec.get("seeds", [0]))
 
 
-def run_config(ablation: Ablation, variant: str, seed: int, out: Path) -> TrainConfig:
+def run_config(
+    ablation: Ablation, variant: str, seed: int, out: Path, steps: int | None = None
+) -> TrainConfig:
+    """The variant's full config; ``steps`` (if given) is every variant's budget."""
     merged = merge(ablation.base, ablation.variants[variant])
-    merged = merge(
-        merged, {"output": str(out / f"{variant}-seed{seed}"), "trainer": {"seed": seed}}
-    )
+    trainer = {"seed": seed} | ({"steps": steps} if steps is not None else {})
+    merged = merge(merged, {"output": str(out / f"{variant}-seed{seed}"), "trainer": trainer})
     return TrainConfig.model_validate(merged)
 
 
