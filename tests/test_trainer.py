@@ -9,6 +9,7 @@ from pathlib import Path
 import mlx.core as mx
 import numpy as np
 import pytest
+from small_run import SMALL_RUN
 
 from rlnvr.trainers import checkpoint
 from rlnvr.trainers.config import TrainConfig
@@ -16,20 +17,7 @@ from rlnvr.trainers.jsonl_log import read_rows
 from rlnvr.trainers.rollout import Rollout
 from rlnvr.trainers.trainer import Trainer, build_batch
 
-SMALL = [
-    "--trainer.tasks-per-step",
-    "2",
-    "--trainer.group-size",
-    "4",
-    "--sampling.max-tokens",
-    "12",
-    "--trainer.learning-rate",
-    "3e-4",
-    "--env.eval.max-tasks",
-    "4",
-    "--trainer.checkpoint-every",
-    "1",
-]
+SMALL = [*SMALL_RUN, "--trainer.learning-rate", "3e-4"]
 
 
 def train_cli(output: Path, steps: int, *extra: str) -> subprocess.Popen:

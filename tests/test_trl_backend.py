@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 import verifiers.v1 as vf
+from small_run import SMALL_RUN
 from trl.trainer.utils import RepeatSampler
 
 from rlnvr.tasksets.word_count import WordCountData, WordCountTask
@@ -25,18 +26,6 @@ from rlnvr.trainers.trl_backend import grpo_config, lora_config, task_dataset
 from rlnvr.trainers.trl_curriculum import CurriculumSampler, TaskReward
 
 REPO = Path(__file__).resolve().parent.parent
-SMALL = [
-    "--trainer.tasks-per-step",
-    "2",
-    "--trainer.group-size",
-    "4",
-    "--sampling.max-tokens",
-    "12",
-    "--env.eval.max-tasks",
-    "4",
-    "--trainer.checkpoint-every",
-    "1",
-]
 
 
 def test_sampler_draws_from_the_curriculum_in_repeat_sampler_layout():
@@ -154,7 +143,7 @@ def test_config_maps_onto_grpo_config(tmp_path):
 def train_trl(output: Path, steps: int, launcher: tuple[str, ...] = ()):
     cmd = [sys.executable, *launcher, "-m", "rlnvr.cli", "train", "--backend", "trl"]
     cmd += ["@", str(REPO / "configs/word_count.toml"), "--output", str(output)]
-    cmd += ["--trainer.steps", str(steps), *SMALL]
+    cmd += ["--trainer.steps", str(steps), *SMALL_RUN]
     env = {**os.environ, "COLUMNS": "200", "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600, cwd=REPO)
 
