@@ -23,12 +23,14 @@ How a text is scored:
 - Texts longer than ``window`` tokens are scored in overlapping windows: every token is scored
   exactly once, and a token scored in a later window sees at least ``min_context`` tokens of
   left context. The last window is moved left to full length, so every window of a text has
-  the same length and they batch without padding.
+  the same length and they batch without padding (:func:`score_batch` batches equal-length
+  windows of several texts too).
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -177,53 +179,60 @@ def check_plain_head(config: object, name: str) -> None:
 def nucleus_width(weights: np.ndarray, top_p: float) -> np.ndarray:
     """Per row, the fewest top tokens holding ``top_p`` of the row's mass.
 
-    ``weights`` may be unnormalised (``exp(logits - max)``). Only the ``NUCLEUS_CANDIDATES``
-    largest are sorted (after an O(vocab) partition); rows whose nucleus is wider than that
-    are sorted in full. Summing in ascending order keeps fp32 rounding small.
+    ``weights`` may be unnormalised (``exp(logits - max)``) and are scratch: reordered and
+    overwritten in place, which saves two vocab-wide copies per chunk. An O(vocab) partition
+    puts the ``NUCLEUS_CANDIDATES`` largest last and only those are sorted; rows whose nucleus
+    is wider than that are sorted in full. Summing in ascending order keeps fp32 rounding small.
     """
-    vocab = weights.shape[-1]
-    if vocab <= NUCLEUS_CANDIDATES:
-        return _nucleus_sorted(weights, 0.0, top_p)[0]
-    split = vocab - NUCLEUS_CANDIDATES
-    parts = np.partition(weights, split, axis=-1)
-    rest = parts[:, :split].sum(axis=-1, keepdims=True)
-    width, threshold = _nucleus_sorted(parts[:, split:], rest, top_p)
-    wide = rest[:, 0] > threshold  # the nucleus reaches into the unsorted part
+    split = max(weights.shape[-1] - NUCLEUS_CANDIDATES, 0)
+    if split:
+        weights.partition(split, axis=-1)
+    rest = weights[:, :split].sum(axis=-1, keepdims=True)
+    total = rest[:, 0] + weights[:, split:].sum(axis=-1)
+    wide = rest[:, 0] > total * (1.0 - top_p)  # the nucleus reaches into the unsorted part
+    wide_rows = weights[wide]  # a copy, taken before the candidates are overwritten
+    width = _nucleus_sorted(weights[:, split:], rest, top_p)
     if wide.any():
-        width[wide] = _nucleus_sorted(weights[wide], 0.0, top_p)[0]
+        width[wide] = _nucleus_sorted(wide_rows, 0.0, top_p)
     return width
 
 
-def _nucleus_sorted(top: np.ndarray, rest: np.ndarray | float, top_p: float):
-    """Width among ``top`` (the rest's mass given), and the mass outside the nucleus."""
-    cumulative = rest + np.cumsum(np.sort(top, axis=-1), axis=-1)
-    threshold = cumulative[:, -1] * (1.0 - top_p)
-    return (cumulative[:, :-1] > threshold[:, None]).sum(axis=-1) + 1, threshold
+def _nucleus_sorted(top: np.ndarray, rest: np.ndarray | float, top_p: float) -> np.ndarray:
+    """Width among ``top`` (the rest's mass given); ``top`` is sorted and summed in place."""
+    top.sort(axis=-1)
+    cumulative = np.cumsum(top, axis=-1, out=top)
+    cumulative += rest
+    threshold = cumulative[:, -1:] * (1.0 - top_p)
+    return np.count_nonzero(cumulative[:, :-1] > threshold, axis=-1) + 1
 
 
 def metrics_from_logits(
     logits: np.ndarray, targets: np.ndarray, top_p: float, full: bool = True
 ) -> dict[str, np.ndarray]:
-    """Surprisal (and entropy, rank, nucleus width) of ``targets`` under fp32 ``logits``.
+    """Surprisal (and entropy, rank, nucleus width) of ``targets`` under fp32 ``logits``,
+    which are overwritten (each backend hands over a fresh block per chunk).
 
-    Shared by both backends, so they differ only by their logits. numpy on purpose: its SIMD
-    loops ran these ~3x faster than torch's CPU kernels at one thread, and MLX's CPU
-    reductions sum sequentially in fp32 (3e-5 off over an 8k vocabulary). One array of size
-    vocab is made (the exponentials, in place), no log-softmax: with m = max(logits) and
-    Z = sum(exp(logits - m)), surprisal = log Z - (logit[target] - m) and
-    entropy = log Z + m - sum(exp * logits) / Z.
+    Shared by both backends, so they differ only by their logits. numpy on purpose: at one
+    thread (``benchmarks/horace_analysis.py``'s logits) its SIMD loops ran exp ~4x and
+    compare-and-count ~10x faster than torch's CPU kernels, MLX's CPU exp was ~20x slower than
+    numpy's, and MLX's CPU reductions sum sequentially in fp32 (3e-5 off over an 8k
+    vocabulary). No log-softmax is made: with
+    u = logits - max(logits) (in place) and Z = sum(exp(u)), surprisal = log Z - u[target]
+    and entropy = log Z - sum(exp(u) * u) / Z, whose terms all have one sign (summing raw
+    logits of both signs lost up to 3e-4 nats to fp32 cancellation). Rank counts the logits
+    above the target's before they are shifted.
     """
+    true = logits[np.arange(len(targets)), targets]
+    rank = np.count_nonzero(logits > true[:, None], axis=-1) + 1 if full else None
     top = logits.max(axis=-1, keepdims=True)
-    true = np.take_along_axis(logits, targets[:, None], axis=-1)
-    exp = np.subtract(logits, top)
-    np.exp(exp, out=exp)
+    shifted = np.subtract(logits, top, out=logits)
+    exp = np.exp(shifted)
     total = exp.sum(axis=-1)
     log_total = np.log(total)
-    out = {"surprisal": log_total - (true - top)[:, 0]}
+    out = {"surprisal": log_total - (true - top[:, 0])}
     if full:
-        mean_logit = np.einsum("ij,ij->i", exp, logits) / total
-        out["entropy"] = log_total + top[:, 0] - mean_logit
-        out["rank"] = (logits > true).sum(axis=-1) + 1
+        out["entropy"] = log_total - np.einsum("ij,ij->i", exp, shifted) / total
+        out["rank"] = rank
         out["nucleus"] = nucleus_width(exp, top_p)
     return out
 
@@ -292,26 +301,60 @@ def score_ids(
     full: bool = True,
 ) -> dict[str, np.ndarray]:
     """Metrics for ``inputs[1:]`` given everything before; ``full=False``: surprisal only."""
+    return score_batch([inputs], model, backend, cfg, full)[0]
+
+
+def score_batch(
+    texts: Sequence[np.ndarray],
+    model,
+    backend: Backend,
+    cfg: ScoringConfig = DEFAULT_CONFIG,
+    full: bool = True,
+) -> list[dict[str, np.ndarray]]:
+    """:func:`score_ids` for several texts at once: windows of equal length, from one text or
+    from several, share forward passes (``cfg.batch_size`` at a time, no padding), so texts of
+    one window each batch too (at two busy threads, 8 one-window texts ran 1.8x faster than one
+    by one). Each text's values are those it gets alone, up to fp32 rounding."""
+    score_windows = _window_scorer(backend)
+    groups: dict[int, list[tuple[int, np.ndarray, int]]] = {}  # width -> (text, window, first)
+    for index, ids in enumerate(texts):
+        if len(ids) >= 2:
+            stack, first_rows = _windows(ids, cfg)
+            group = groups.setdefault(stack.shape[1], [])
+            group += [(index, w, f) for w, f in zip(stack, first_rows.tolist(), strict=True)]
+    pieces: list[list[dict[str, np.ndarray]]] = [[] for _ in texts]
+    for width, group in groups.items():
+        for i in range(0, len(group), cfg.batch_size):
+            batch = group[i : i + cfg.batch_size]
+            first_rows = np.asarray([first for _, _, first in batch], dtype=np.int64)
+            values = score_windows(model, np.stack([w for _, w, _ in batch]), first_rows, cfg, full)
+            cuts = np.cumsum(width - 1 - first_rows)[:-1]  # each window's targets, in order
+            split = {key: np.split(value, cuts) for key, value in values.items()}
+            for k, (index, _, _) in enumerate(batch):
+                pieces[index].append({key: parts[k] for key, parts in split.items()})
+    return [_joined(parts, full) for parts in pieces]
+
+
+def _window_scorer(backend: Backend):
+    """The backend's ``score_windows`` (imported late: each backend needs its framework)."""
     if backend == "torch":
         from rlnvr.rubrics.token_metrics_torch import score_windows
     elif backend == "mlx":
         from rlnvr.rubrics.token_metrics_mlx import score_windows
     else:
         raise ValueError(f"backend must be one of {BACKENDS}: got {backend!r}")
-    if len(inputs) < 2:
-        empty = {"surprisal": np.zeros(0, np.float32)}
-        if full:
-            empty |= {"entropy": np.zeros(0, np.float32)}
-            empty |= {"rank": np.zeros(0, np.int64), "nucleus": np.zeros(0, np.int64)}
-        return empty
-    stack, first_rows = _windows(inputs, cfg)
-    parts = [
-        score_windows(
-            model, stack[i : i + cfg.batch_size], first_rows[i : i + cfg.batch_size], cfg, full
-        )
-        for i in range(0, len(stack), cfg.batch_size)
-    ]
-    return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+    return score_windows
+
+
+def _joined(parts: list[dict[str, np.ndarray]], full: bool) -> dict[str, np.ndarray]:
+    """One text's values from its windows' (in order); empty arrays for a text of < 2 ids."""
+    if parts:
+        return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+    empty = {"surprisal": np.zeros(0, np.float32)}
+    if full:
+        empty |= {"entropy": np.zeros(0, np.float32)}
+        empty |= {"rank": np.zeros(0, np.int64), "nucleus": np.zeros(0, np.int64)}
+    return empty
 
 
 def score_text(

@@ -23,11 +23,15 @@ from rlnvr.rubrics.cadence import (
 )
 from rlnvr.rubrics.cohesion import cohesion_delta, shuffled, split_units
 from rlnvr.rubrics.token_metrics import (
+    NUCLEUS_CANDIDATES,
     ScoringConfig,
     TokenMetrics,
     encode,
     load_scorer,
+    metrics_from_logits,
     plan_windows,
+    score_batch,
+    score_ids,
     score_text,
     start_token_id,
 )
@@ -92,6 +96,44 @@ def test_mlx_and_torch_backends_agree(torch_scorer, tiny_mlx, novel):
     assert np.abs(a.rank - b.rank).max() <= 1 and (a.rank != b.rank).mean() < 0.01
     assert np.abs(a.nucleus - b.nucleus).max() <= 1 and (a.nucleus != b.nucleus).mean() < 0.01
     assert a.tokens == b.tokens and np.array_equal(a.content, b.content)
+
+
+@pytest.mark.parametrize("vocab", [1000, 8192])  # all rows sorted; partition + wide rows
+def test_metrics_match_float64_on_peaked_and_flat_rows(vocab):
+    rng = np.random.default_rng(0)
+    scale = np.repeat([0.02, 1.0, 6.0], 16)[:, None]  # near-uniform (nucleus ~0.9 vocab) to peaked
+    logits = (rng.normal(size=(len(scale), vocab)) * scale + 30).astype(np.float32)
+    targets = rng.integers(0, vocab, len(scale))
+    exact = logits.astype(np.float64)
+    logp = exact - exact.max(-1, keepdims=True)
+    logp -= np.log(np.exp(logp).sum(-1, keepdims=True))
+    top = np.cumsum(-np.sort(-np.exp(logp), axis=-1), axis=-1)
+    rows = np.arange(len(targets))
+    m = metrics_from_logits(logits.copy(), targets, 0.9)
+    # logits far from 0 once cost the entropy 1e-4 nats of fp32 cancellation
+    assert np.abs(m["surprisal"] - -logp[rows, targets]).max() < 1e-5
+    assert np.abs(m["entropy"] - -(np.exp(logp) * logp).sum(-1)).max() < 1e-5
+    assert np.array_equal(m["rank"], (exact > exact[rows, targets][:, None]).sum(-1) + 1)
+    assert np.array_equal(m["nucleus"], (top < 0.9).sum(-1) + 1)
+    if vocab > NUCLEUS_CANDIDATES:  # the flat rows took the full-sort path
+        assert m["nucleus"][:16].min() > NUCLEUS_CANDIDATES
+
+
+def test_texts_batched_together_score_as_alone(torch_scorer, novel):
+    model, tokenizer = torch_scorer
+    ids, _ = encode(novel, tokenizer, 400)
+    start = [start_token_id(tokenizer)]
+    # 3 windows of 128, two texts of 51 ids (one batch), none to score, one more of 128
+    spans = [(0, 300), (10, 60), (100, 150), (0, 0), (200, 330)]
+    texts = [np.concatenate([start, ids[a:b]]) for a, b in spans]
+    together = score_batch(texts, model, "torch", SMALL)
+    for text, values in zip(texts, together, strict=True):
+        alone = score_ids(text, model, "torch", SMALL)
+        assert values.keys() == alone.keys() and len(values["rank"]) == len(text) - 1
+        for key in ("surprisal", "entropy"):
+            assert np.abs(values[key] - alone[key]).max(initial=0) < 1e-5
+        for key in ("rank", "nucleus"):
+            assert np.abs(values[key] - alone[key]).max(initial=0) <= 1
 
 
 def test_tokens_join_back_and_flag_content_and_punctuation(torch_scorer):
