@@ -8,6 +8,7 @@ honest forecast for the same day.
 from __future__ import annotations
 
 import asyncio
+import re
 from importlib.resources import files
 
 import pytest
@@ -26,6 +27,7 @@ from rlnvr.rubrics.forecast_structure import (
     has_timeframe,
     has_verification,
     plausible,
+    prose_share,
     structure_score,
 )
 from rlnvr.trainers.traces import completion_trace, score
@@ -125,6 +127,14 @@ def test_config_caps_headlines_and_reference():
 # -- adversarial cases ---------------------------------------------------------------------
 
 
+def word_soup(headlines: list[str], n_words: int = 90) -> str:
+    """The names and numbers of ``headlines`` strung into "X's Y has been ..." with no
+    sentence: what a policy trained on semantic closeness alone learned to write."""
+    names = [w for h in headlines for w in re.findall(r"[A-Z][\w']+|\d[\w%$.]*", h)]
+    soup = " ".join(f"{a}'s {b} has been" for a, b in zip(names[::2], names[1::2], strict=False))
+    return " ".join(soup.split()[:n_words])
+
+
 def adversarial(task) -> dict[str, str]:
     pasted = "\n".join(task.data.headlines)
     cases = {
@@ -139,6 +149,9 @@ def adversarial(task) -> dict[str, str]:
         "timeframe, the drivers and a way to verify it.",
         "meta_then_forecast": "The user wants a forecast paragraph. Here is a forecast: " + HONEST,
         "restated_in_prose": RESTATE,
+        "word_soup_of_today": word_soup(task.data.headlines),
+        # the strongest soup: tomorrow's own names, which no policy sees
+        "word_soup_of_tomorrow": word_soup(task.data.next_headlines),
     }
     cases.update({f"stuffed_{k}": v for k, v in STUFFED.items()})
     return cases
@@ -162,6 +175,8 @@ ADVERSARIAL = [
     "meta_talk",
     "meta_then_forecast",
     "restated_in_prose",
+    "word_soup_of_today",
+    "word_soup_of_tomorrow",
     *(f"stuffed_{k}" for k in STUFFED),
 ]
 
@@ -179,11 +194,30 @@ def test_adversarial_case_scores_below_honest(by_day, case):
 def test_guarded_cases_score_exactly_zero(by_day):
     task = by_day[DAY]
     cases = adversarial(task)
-    for case in ("empty", "2000_words", "prompt_echoed", "headlines_pasted", "meta_then_forecast"):
+    for case in (
+        "empty",
+        "2000_words",
+        "prompt_echoed",
+        "headlines_pasted",
+        "meta_then_forecast",
+        "word_soup_of_today",
+        "word_soup_of_tomorrow",
+    ):
         s = score(task, cases[case])
         assert s.reward == 0.0 and s.metrics["zeros"] == 1.0, (case, s)
     for case in ("prompt_echoed", "headlines_pasted", "meta_talk", "meta_then_forecast"):
         assert score(task, cases[case]).metrics["leak"] == 1.0, case
+
+
+def test_prose_gate_is_what_stops_word_soup(by_day):
+    """Without the gate, a soup of tomorrow's names embeds close enough to score; with it,
+    nothing. An honest forecast is all prose and keeps its reward."""
+    soup = word_soup(by_day[DAY].data.next_headlines)
+    ungated = tasks(prose_gate=False)[DAY]
+    assert score(ungated, soup).rewards["semantic"] > 0.3
+    assert score(by_day[DAY], soup).reward == 0.0
+    assert prose_share(HONEST) == 1.0 and prose_share(soup) == 0.0
+    assert score(by_day[DAY], HONEST).reward == score(ungated, HONEST).reward
 
 
 @pytest.mark.parametrize(

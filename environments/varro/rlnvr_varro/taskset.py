@@ -14,9 +14,10 @@ Rewards (separate ``@vf.reward`` components, weights overridable with
 * ``structure`` (0.25): the five beats, counted only in plausible sentences
   (``rlnvr.rubrics.forecast_structure``).
 
-Each component is multiplied by the same guard, ``length_guard(words) x (1 - leak)``
-(``rlnvr.rubrics.forecast_guard``, ``rlnvr.rubrics.forecast_leak``), so empty, overlong,
-meta-talking, instruction-echoing or headline-pasting text cannot score well. Metrics:
+Each component is multiplied by the same guard, ``length_guard(words) x (1 - leak) x prose``
+(``rlnvr.rubrics.forecast_guard``, ``rlnvr.rubrics.forecast_leak``; prose ramps the share of
+words in plausible sentences, ``forecast_structure.prose_share``), so empty, overlong,
+meta-talking, instruction-echoing, headline-pasting or word-soup text cannot score well. Metrics:
 ``zeros`` (1.0 when the weighted reward is exactly 0), ``leak``, ``words``, ``quality`` (1.0
 for a forecast one would publish: on length, no leak, at least four of the five beats, and
 closer to tomorrow than the semantic floor), and the two similarities behind ``semantic``
@@ -45,7 +46,8 @@ from rlnvr.rubrics.forecast_semantic import (
     semantic_score,
     shared_embedder,
 )
-from rlnvr.rubrics.forecast_structure import structure_score
+from rlnvr.rubrics.forecast_structure import prose_share, structure_score
+from rlnvr.rubrics.hacks import ramp
 from rlnvr.rubrics.length import word_count
 
 INSTRUCTION = (
@@ -56,6 +58,9 @@ INSTRUCTION = (
 )
 PROMPT = "Today's headlines ({day}):\n{headlines}\n\n" + INSTRUCTION
 QUALITY_BEATS = 4
+
+
+PROSE_RAMP = (0.3, 0.8)  # share of words in plausible sentences: guard 0 at 30%, 1 at 80%
 
 
 class VarroTaskConfig(vf.TaskConfig):
@@ -81,6 +86,9 @@ class VarroTaskConfig(vf.TaskConfig):
     """... to 0 here; longer text scores 0."""
     leak_gate: bool = True
     """Multiply every component by (1 - leak)."""
+    prose_gate: bool = True
+    """Multiply every component by the share of words in plausible sentences, ramped from 0
+    at 30% to 1 at 80% (word soup that embeds near tomorrow's headlines scores 0)."""
 
 
 class VarroConfig(vf.TasksetConfig):
@@ -116,11 +124,13 @@ def _call(fn, available: dict) -> object:
 
 class VarroTask(vf.Task[VarroData, vf.State, VarroTaskConfig]):
     def guard(self, text: str) -> float:
-        """length_guard(words) x (1 - leak): the factor every component is multiplied by."""
+        """length_guard(words) x (1 - leak) x prose: the factor every component is multiplied by."""
         cfg = self.config
         g = length_guard(word_count(text), cfg.min_words, cfg.max_words, cfg.hard_max_words)
         if g > 0 and cfg.leak_gate:
             g *= 1.0 - self.leak_of(text)
+        if g > 0 and cfg.prose_gate:
+            g *= ramp(prose_share(text), *PROSE_RAMP)
         return g
 
     def leak_of(self, text: str) -> float:
