@@ -88,6 +88,15 @@ def build_batch(samples: list[tuple[Rollout, float]], pad_id: int, multiple: int
     return Batch(*(mx.array(x) for x in (inputs, targets, mask, old, advantages)), start)
 
 
+def grouped_order(samples: list[tuple[Rollout, float]], rng: np.random.Generator) -> np.ndarray:
+    """A random order that keeps each task's rows together, so that a minibatch holds whole
+    groups and runs few distinct prompts."""
+    order = rng.permutation(len(samples))
+    keys = rng.permutation(sorted({r.task_key for r, _ in samples}))
+    rank = {str(k): i for i, k in enumerate(keys)}
+    return np.array(sorted(order, key=lambda i: rank[samples[i][0].task_key]))
+
+
 def shares_prompts(samples: list[tuple[Rollout, float]]) -> bool:
     """Whether rows repeat prompts enough (two per prompt on average, as in any rollout
     group) for one prompt pass each to beat one packed pass over every row."""
@@ -201,13 +210,7 @@ class Trainer:
     def update(self, samples: list[tuple[Rollout, float]], rng: np.random.Generator) -> dict:
         """Minibatch GSPO steps over ``samples``; returns averaged loss statistics."""
         share = self.cfg.trainer.share_prompt and shared_prefix_supported(self.model)
-        order = rng.permutation(len(samples))
-        if share:  # whole groups together, so each minibatch runs few distinct prompts
-            group_rank = {
-                k: i
-                for i, k in enumerate(rng.permutation(sorted({r.task_key for r, _ in samples})))
-            }
-            order = np.array(sorted(order, key=lambda i: group_rank[samples[i][0].task_key]))
+        order = grouped_order(samples, rng) if share else rng.permutation(len(samples))
         chunks = [c for c in np.array_split(order, self.cfg.trainer.minibatches) if len(c)]
         totals: dict[str, float] = {}
         pad = self.tokenizer.pad_token_id or 0
