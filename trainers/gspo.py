@@ -59,10 +59,16 @@ def completion_logprobs(
 ) -> mx.array:
     """log pi(targets[:, start:]) given ``inputs``; positions before ``start`` (the prompt,
     which carries no loss) skip the LM head where the architecture allows it."""
-    if getattr(model, "model_type", None) not in PLAIN_HEAD_MODELS:
+    if not plain_head(model):
         return token_logprobs(model(inputs)[:, start:], targets[:, start:], temperature)
     hidden = model.model(inputs)[:, start:]
     return token_logprobs(lm_head(model, hidden), targets[:, start:], temperature)
+
+
+def plain_head(model) -> bool:
+    """Whether ``model``'s forward is ``head(model.model(x))`` with a standard KV-cache
+    interface (what skipping prompt positions and sharing prompts rely on)."""
+    return getattr(model, "model_type", None) in PLAIN_HEAD_MODELS
 
 
 def lm_head(model, hidden: mx.array) -> mx.array:

@@ -9,7 +9,7 @@ through the broadcast (summed over the rows) into the prompt pass, so values and
 equal the packed forward's (tested to fp32 rounding).
 
 It works for mlx_lm models whose attention layers take a ``cache`` with ``offset``,
-``update_and_fetch`` and ``make_mask`` (Llama, Qwen2/3, Mistral: ``gspo.PLAIN_HEAD_MODELS``).
+``update_and_fetch`` and ``make_mask`` (Llama, Qwen2/3, Mistral: ``gspo.plain_head``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import mlx.core as mx
 import numpy as np
 
-from rlnvr.trainers.gspo import PLAIN_HEAD_MODELS, lm_head, token_logprobs
+from rlnvr.trainers.gspo import lm_head, token_logprobs
 from rlnvr.trainers.rollout import Rollout
 
 
@@ -55,10 +55,6 @@ class _Prefix:
     def make_mask(self, n: int, return_array: bool = False, window_size=None) -> mx.array:
         """Every row sees the whole prompt, and its own tokens causally."""
         return mx.arange(self.offset + n)[None] <= (self.offset + mx.arange(n))[:, None]
-
-
-def supported(model) -> bool:
-    return getattr(model, "model_type", None) in PLAIN_HEAD_MODELS
 
 
 def group_logprobs(
