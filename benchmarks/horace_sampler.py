@@ -15,11 +15,16 @@ continued once per seed by each method, same model, same prompt, same seed, same
   interpolated from a grid, each point measured on ``--calibrate`` continuations of *other*
   authors' openings (so the test prompts play no part in choosing it).
 
+The cadence schedule draws its cycle lengths around the author's mean inter-peak interval
+with their spread (``jitter``, the default; ``--regular`` for fixed cycles).
+
 Each continuation is scored as the Horace environment scores a reply (``cadence_of``:
 unwrapped, from a document start, rlnvr-tiny on torch) and compared with the target's shipped
 signature (``signature_distance``; lower is closer; ~0.67 is the median for the author's own
-150-word chunks). Prints mean +- 95% CI (t) per author and method, and each method's paired
-difference from ``plain`` (same prompt and seed).
+150-word chunks), over all features and over the rhythm features alone
+(``RHYTHM_FEATURES``: surprise spread, spike rate, inter-peak mean and CV, cooldown, runs),
+which is what the schedule paces. Prints mean +- 95% CI (t) per author and method, and each
+method's paired difference from ``plain`` (same prompt and seed).
 """
 
 from __future__ import annotations
@@ -46,14 +51,17 @@ def ci95(x: np.ndarray) -> tuple[float, float]:
     return float(x.mean()), float(half)
 
 
-def score(text: str, signature) -> tuple[float, float]:
-    """(signature distance, mean surprisal) of a continuation, as the environment reads it."""
+def score(text: str, signature) -> tuple[float, float, float]:
+    """(signature distance, rhythm distance, mean surprisal) of a continuation, as the
+    environment reads it."""
     from rlnvr_horace.taskset import cadence_of
 
     from rlnvr.rubrics.signatures import signature_distance
+    from rlnvr.trainers.cadence_sampler import RHYTHM_FEATURES
 
     features = cadence_of(text, *SCORER)
-    return signature_distance(features, signature), features["surprisal_mean"]
+    rhythm = signature_distance(features, signature, RHYTHM_FEATURES)
+    return signature_distance(features, signature), rhythm, features["surprisal_mean"]
 
 
 def _surprisal(text: str) -> float:
@@ -92,6 +100,7 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=200)
     parser.add_argument("--calibrate", type=int, default=3, help="prompts per grid point (0: off)")
     parser.add_argument("--model", default="rlnvr-tiny")
+    parser.add_argument("--regular", action="store_true", help="fixed cycles, no jitter")
     args = parser.parse_args()
 
     import torch
@@ -115,7 +124,10 @@ def main() -> None:
     for author in args.authors:
         signature = signatures[author]
         openings = [t["opening"] for t in tasks if t["author"] == author]
-        methods = {"plain": CadenceSchedule.plain(), "cadence": schedule_for(signature)}
+        methods = {
+            "plain": CadenceSchedule.plain(),
+            "cadence": schedule_for(signature, jitter=not args.regular),
+        }
         temps[author] = {}
         if args.calibrate:
             target = signature.features["surprisal_mean"].mean
@@ -147,25 +159,27 @@ def main() -> None:
 
 
 def report(results, temps, args) -> None:
-    """Markdown tables: distance and surprisal per author and method, paired differences."""
+    """Markdown tables: distances and surprisal per author and method, paired differences."""
     methods = list(next(iter(results.values())))
     n = len(next(iter(next(iter(results.values())).values())))
-    print(f"\nsignature distance (lower is closer), n = {n} per author and method; "
-          f"{args.max_tokens} tokens, {args.model}")  # fmt: skip
-    print("| author | " + " | ".join(methods) + " | mean surprisal (author) |")
-    print("|---|" + "---|" * (len(methods) + 1))
     everyone = {m: np.concatenate([r[m] for r in results.values()]) for m in methods}
-    for author, rows in [*results.items(), ("all", everyone)]:
-        cells = [_fmt(ci95(rows[m][:, 0])) for m in methods]
-        surprisal = " / ".join(f"{rows[m][:, 1].mean():.2f}" for m in methods)
-        print(f"| {author} | " + " | ".join(cells) + f" | {surprisal} |")
-    print("\npaired difference from plain (negative: closer to the author)")
+    rows = [*results.items(), ("all", everyone)]
     others = [m for m in methods if m != "plain"]
-    print("| author | " + " | ".join(f"{m} - plain" for m in others) + " |")
-    print("|---|" + "---|" * len(others))
-    for author, rows in [*results.items(), ("all", everyone)]:
-        cells = [_fmt(ci95(rows[m][:, 0] - rows["plain"][:, 0])) for m in others]
-        print(f"| {author} | " + " | ".join(cells) + " |")
+    for column, what in ((0, "signature distance"), (1, "rhythm distance")):
+        print(f"\n{what} (lower is closer), n = {n} per author and method; "
+              f"{args.max_tokens} tokens, {args.model}")  # fmt: skip
+        print("| author | " + " | ".join(methods) + " | mean surprisal (author) |")
+        print("|---|" + "---|" * (len(methods) + 1))
+        for author, scores in rows:
+            cells = [_fmt(ci95(scores[m][:, column])) for m in methods]
+            surprisal = " / ".join(f"{scores[m][:, 2].mean():.2f}" for m in methods)
+            print(f"| {author} | " + " | ".join(cells) + f" | {surprisal} |")
+        print(f"\n{what}: paired difference from plain (negative: closer to the author)")
+        print("| author | " + " | ".join(f"{m} - plain" for m in others) + " |")
+        print("|---|" + "---|" * len(others))
+        for author, scores in rows:
+            diffs = [ci95(scores[m][:, column] - scores["plain"][:, column]) for m in others]
+            print(f"| {author} | " + " | ".join(map(_fmt, diffs)) + " |")
     if any(temps.values()):
         print("\ncalibrated base temperatures: " + "; ".join(
             f"{a}: " + ", ".join(f"{m} {t:.2f}" for m, t in ts.items()) for a, ts in temps.items()

@@ -290,6 +290,13 @@ def sample(
     plain: Annotated[
         bool, typer.Option("--plain", help="Plain sampling at --temperature, for comparison.")
     ] = False,
+    jitter: Annotated[
+        bool,
+        typer.Option(
+            "--jitter/--regular",
+            help="Cycle lengths drawn around the author's mean with their inter-peak CV, or fixed.",
+        ),
+    ] = True,
     n: Annotated[int, typer.Option("--n", min=1, help="Continuations, seeds seed..seed+n-1.")] = 1,
     seed: Annotated[int, typer.Option(help="Seed of the first continuation.")] = 0,
     max_tokens: Annotated[int, typer.Option(min=1, help="Tokens per continuation, at most.")] = 200,
@@ -304,9 +311,10 @@ def sample(
     """Continue --prompt with cadence-aware sampling paced by --author's signature.
 
     Tokens cycle through base, spike (hotter, top-k/top-p cut) and cooldown (cooler) phases:
-    a spike every `ipi_mean` tokens of the author, lasting their mean run of surprising
-    tokens, then a cooldown of 3 tokens (see rlnvr.trainers.cadence_sampler). Prints the
-    schedule and each continuation.
+    a spike every `ipi_mean` tokens of the author on average (cycle lengths as irregular as
+    their inter-peak intervals unless --regular), lasting their mean run of surprising tokens,
+    then a cooldown of 3 tokens (see rlnvr.trainers.cadence_sampler). Prints the schedule and
+    each continuation.
     """
     from rlnvr.rubrics.signatures import load_signatures
     from rlnvr.trainers.cadence_sampler import CadenceSchedule, generate_cadenced, schedule_for
@@ -324,7 +332,7 @@ def sample(
     schedule = (
         CadenceSchedule.plain(temperature)
         if plain
-        else schedule_for(known[author]).with_base_temperature(temperature)
+        else schedule_for(known[author], jitter=jitter).with_base_temperature(temperature)
     )
     net, tokenizer = load_mlx(model)
     for name in dict.fromkeys(map(schedule.phase_at, range(schedule.interval))):
@@ -332,8 +340,9 @@ def sample(
         console.print(f"[dim]{name}: temperature {p.temperature:.2f}, top-p {p.top_p}, "
                       f"top-k {p.top_k or 'off'}[/dim]")  # fmt: skip
     if not plain:
-        console.print(f"[dim]cycle of {schedule.interval} tokens: {schedule.spike_tokens} spike, "
-                      f"{schedule.cooldown_tokens} cooldown[/dim]")  # fmt: skip
+        cycle = f"cycle of {schedule.interval} tokens (CV {schedule.interval_cv:.2f})"
+        phases = f"{schedule.spike_tokens} spike, {schedule.cooldown_tokens} cooldown"
+        console.print(f"[dim]{cycle}: {phases}[/dim]")
     for i in range(n):
         out = generate_cadenced(net, tokenizer, prompt, schedule, max_tokens, seed + i)
         console.rule(f"seed {seed + i}: {len(out.token_ids)} tokens ({out.finish_reason})")

@@ -114,6 +114,7 @@ def classify(
     """
     from rlnvr.rubrics.author_classifier import (
         DELTA,
+        LATE_FUSION,
         LOGREG_BOTH,
         LOGREG_DELTA,
         MAJORITY,
@@ -148,7 +149,11 @@ def classify(
         "n_documents": len({ch.document for ch in chunks}),
         "cadence_features": names,
     }
-    gains = [accuracy_gain(predictions, LOGREG_BOTH, base) for base in (DELTA, LOGREG_DELTA)]
+    gains = [
+        accuracy_gain(predictions, method, base)
+        for method in (LOGREG_BOTH, LATE_FUSION)
+        for base in (DELTA, LOGREG_DELTA)
+    ]
     results = {
         "meta": meta,
         "scores": [s.__dict__ for s in scores],

@@ -63,7 +63,7 @@ HONEST = {
     ),
 }
 OTHER = "Charles Dickens"  # whose prose is pasted into the other authors' tasks
-REWARDS = {"signature": 0.5, "classifier": 0.5}
+REWARDS = {"signature": 0.8, "classifier": 0.2}
 METRICS = {
     "words",
     "signature_distance",
@@ -212,7 +212,7 @@ def test_components_metrics_and_weights(by_author):
     # as `[env.taskset.task.rewards] classifier = {weight = 0}` in a TOML config
     ablated = load(authors=["Jane Austen"], task={"rewards": {"classifier": {"weight": 0.0}}})
     result = score(ablated[0], HONEST["Jane Austen"])
-    assert result.reward == pytest.approx(0.5 * result.rewards["signature"])
+    assert result.reward == pytest.approx(0.8 * result.rewards["signature"])
 
 
 # --- honest and adversarial continuations -------------------------------------------------

@@ -37,6 +37,24 @@ def test_schedule_from_every_signature_is_sane(signatures):
         assert [s.phase_at(i + s.interval) for i in range(s.interval)] == cycle
 
 
+def test_jittered_cycles_keep_the_mean_interval_and_take_the_authors_spread(signatures):
+    s = schedule_for(signatures["Jane Austen"])
+    assert s.interval_cv == signatures["Jane Austen"].features["ipi_cv"].mean > 0
+    plan = s.phases(60_000, seed=0)
+    phase = np.array(plan)
+    starts = np.flatnonzero((phase[1:] == "spike") & (phase[:-1] != "spike")) + 1
+    gaps = np.diff(starts)
+    assert gaps.mean() == pytest.approx(s.interval, rel=0.03)
+    assert gaps.std() / gaps.mean() == pytest.approx(s.interval_cv, abs=0.1)
+    # every cycle is still base*, then the spike tokens, then the cooldown tokens
+    text = "".join(p[0] for p in plan)
+    assert text.replace("b", "").replace("ss" + "ccc", "") in ("", "s", "ss", "ssc", "sscc")
+    assert plan == s.phases(60_000, seed=0) and plan != s.phases(60_000, seed=1)
+    regular = schedule_for(signatures["Jane Austen"], jitter=False)
+    assert regular.interval_cv == 0
+    assert regular.phases(30, seed=5) == [regular.phase_at(i) for i in range(30)]
+
+
 def test_schedule_rejects_a_cycle_too_short():
     phase = PhaseSampling(1.0)
     with pytest.raises(ValueError, match="interval"):
@@ -94,6 +112,7 @@ def test_generation_is_seeded(tiny_mlx, signatures):
     c = generate_cadenced(model, tokenizer, PROMPT, schedule, max_tokens=30, seed=8)
     assert a == b
     assert a.token_ids != c.token_ids
+    assert a.phases == schedule.phases(30, seed=7)[: len(a.phases)]
     assert a.text == tokenizer.decode(a.token_ids)
 
 
@@ -116,6 +135,8 @@ def test_cli_sample_end_to_end():
     assert result.output.count(PROMPT) == 2
     plain = runner.invoke(app, [*args, "--plain", "--max-tokens", "5"], env={"COLUMNS": "200"})
     assert plain.exit_code == 0 and "spike" not in plain.output
+    regular = runner.invoke(app, [*args, "--regular", "--max-tokens", "5"], env={"COLUMNS": "200"})
+    assert regular.exit_code == 0 and "(CV 0.00)" in regular.output
     unknown = runner.invoke(
         app, ["horace", "sample", "--author", "Nobody", "--prompt", "x"], env={"COLUMNS": "200"}
     )

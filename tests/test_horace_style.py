@@ -13,6 +13,9 @@ from rlnvr.data_pipelines.literature import iter_documents
 from rlnvr.data_pipelines.literature_chunks import chunk_documents, load_chunks, split_words
 from rlnvr.rubrics.author_classifier import (
     DELTA,
+    LATE_FUSION,
+    LOGREG_BOTH,
+    LOGREG_DELTA,
     METHODS,
     Predictions,
     accuracy_gain,
@@ -182,8 +185,9 @@ def test_classify_cli_end_to_end(trio: tuple[Path, Path], tmp_path: Path):
         assert 0 <= s["macro_f1"] <= 1 and 0 <= s["accuracy"] <= 1
         assert sum(map(sum, s["confusion"])) == 18
     assert scores[DELTA]["accuracy"] > 1 / 3  # Delta beats chance even on 500-word chunks
-    gains = {g["baseline"]: g for g in results["accuracy_gains"]}
-    assert gains[DELTA]["low"] <= gains[DELTA]["gain"] <= gains[DELTA]["high"]
+    gains = {(g["method"], g["baseline"]) for g in results["accuracy_gains"]}
+    assert gains == {(m, b) for m in (LOGREG_BOTH, LATE_FUSION) for b in (DELTA, LOGREG_DELTA)}
+    assert all(g["low"] <= g["gain"] <= g["high"] for g in results["accuracy_gains"])
     assert "| logreg: cadence+delta |" in (tmp_path / "results.md").read_text()
     png = tmp_path / "confusion_logreg_cadence_delta.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -23,7 +23,10 @@ A cycle is ``interval`` tokens: ``base`` tokens first, then ``spike_tokens`` dra
 ``cooldown_tokens`` drawn cool. :func:`schedule_for` maps a signature to a schedule (the mapping
 is heuristic: each number comes from the signature feature that measures the same thing):
 
-* ``interval`` = the author's mean inter-peak interval (``ipi_mean``, tokens between spikes);
+* ``interval`` = the author's mean inter-peak interval (``ipi_mean``, tokens between spikes),
+  and with ``jitter`` each cycle's length is drawn around it with the author's spread
+  (``ipi_cv``): an author's surprises do not fall on a metronome, and a fixed cycle would give
+  the text an inter-peak CV near 0 that no author has;
 * ``spike_tokens`` = the mean run of tokens above the median surprisal (``run_above_mean``):
   how long a surprising stretch lasts in their prose;
 * ``cooldown_tokens`` = :data:`rlnvr.rubrics.cadence.COOLDOWN`, the span ``cooldown_drop`` is
@@ -38,12 +41,19 @@ is heuristic: each number comes from the signature feature that measures the sam
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+import numpy as np
 
 from rlnvr.rubrics.cadence import COOLDOWN
 from rlnvr.rubrics.signatures import Signature
 
 PHASES = ("base", "spike", "cooldown")
+# The signature features that describe rhythm, what the schedule paces (not the overall level
+# of surprise, which the base temperature sets): the measure of whether pacing works.
+RHYTHM_FEATURES = (
+    "surprisal_cv", "spike_rate", "ipi_mean", "ipi_cv", "cooldown_drop", "run_above_mean"
+)  # fmt: skip
 MIN_COOLDOWN_SHARE = 0.25  # cooldown temperature never below this share of the base one
 
 
@@ -62,7 +72,11 @@ class PhaseSampling:
 
 @dataclass(frozen=True)
 class CadenceSchedule:
-    """A cycle of ``interval`` tokens: base, then ``spike_tokens`` hot, ``cooldown_tokens`` cool."""
+    """A cycle of ``interval`` tokens: base, then ``spike_tokens`` hot, ``cooldown_tokens`` cool.
+
+    With ``interval_cv`` > 0 the cycles vary in length (see :meth:`phases`); ``interval`` is
+    then their mean.
+    """
 
     interval: int
     spike_tokens: int
@@ -70,6 +84,7 @@ class CadenceSchedule:
     base: PhaseSampling
     spike: PhaseSampling
     cooldown: PhaseSampling
+    interval_cv: float = 0.0
     source: Mapping[str, float] = field(default_factory=dict)  # the signature means used
 
     def __post_init__(self) -> None:
@@ -80,6 +95,8 @@ class CadenceSchedule:
                 f"interval {self.interval} must be >= 1 and hold spike + cooldown "
                 f"({self.spike_tokens} + {self.cooldown_tokens})"
             )
+        if self.interval_cv < 0:
+            raise ValueError(f"interval_cv must be >= 0, got {self.interval_cv}")
 
     @classmethod
     def plain(cls, temperature: float = 1.0, top_p: float = 1.0, top_k: int = 0):
@@ -88,12 +105,32 @@ class CadenceSchedule:
         return cls(1, 0, 0, phase, phase, phase)
 
     def phase_at(self, step: int) -> str:
-        """The phase of the ``step``-th generated token (0-based)."""
+        """The phase of the ``step``-th generated token (0-based) in the regular cycle."""
+        return self._cycle(self.interval)[step % self.interval]
+
+    def _cycle(self, length: int) -> list[str]:
+        spikes, cools = self.spike_tokens, self.cooldown_tokens
+        return ["base"] * (length - spikes - cools) + ["spike"] * spikes + ["cooldown"] * cools
+
+    def phases(self, n: int, seed: int = 0) -> list[str]:
+        """The phases of the first ``n`` tokens.
+
+        Regular cycles without ``interval_cv``; with it, each cycle's base stretch is drawn
+        from a gamma distribution (the shape of waiting times between events) with the
+        regular cycle's base length as mean and ``interval_cv * interval`` as standard
+        deviation, rounded stochastically, so cycles vary as much as the author's inter-peak
+        intervals while their mean stays ``interval``. The same seed gives the same plan.
+        """
         base = self.interval - self.spike_tokens - self.cooldown_tokens
-        position = step % self.interval
-        if position < base:
-            return "base"
-        return "spike" if position < base + self.spike_tokens else "cooldown"
+        if self.interval_cv == 0 or base == 0:
+            return [self.phase_at(i) for i in range(n)]
+        rng = np.random.default_rng(seed)
+        shape = (base / (self.interval_cv * self.interval)) ** 2
+        out: list[str] = []
+        while len(out) < n:
+            stretch = int(rng.gamma(shape, base / shape) + rng.random())
+            out.extend(self._cycle(stretch + self.spike_tokens + self.cooldown_tokens))
+        return out[:n]
 
     def sampling(self, phase: str) -> PhaseSampling:
         return {"base": self.base, "spike": self.spike, "cooldown": self.cooldown}[phase]
@@ -103,12 +140,10 @@ class CadenceSchedule:
         scale = temperature / self.base.temperature if self.base.temperature > 0 else 0.0
 
         def rescale(p: PhaseSampling) -> PhaseSampling:
-            return PhaseSampling(p.temperature * scale, p.top_p, p.top_k)
+            return replace(p, temperature=p.temperature * scale)
 
-        return CadenceSchedule(
-            self.interval, self.spike_tokens, self.cooldown_tokens,
-            rescale(self.base), rescale(self.spike), rescale(self.cooldown), self.source,
-        )  # fmt: skip
+        base, spike, cooldown = map(rescale, (self.base, self.spike, self.cooldown))
+        return replace(self, base=base, spike=spike, cooldown=cooldown)
 
 
 def schedule_for(
@@ -117,8 +152,10 @@ def schedule_for(
     spike_top_p: float = 0.98,
     spike_top_k: int = 200,
     cooldown_top_p: float = 0.9,
+    jitter: bool = True,
 ) -> CadenceSchedule:
-    """The schedule paced by ``signature`` (the mapping is in the module docstring).
+    """The schedule paced by ``signature`` (the mapping is in the module docstring); without
+    ``jitter`` every cycle is ``interval`` tokens long.
 
     The spike phase keeps a top-k and top-p cut: hot draws from the whole vocabulary of a
     small model are mostly broken words, which read as noise, not as an author's surprise.
@@ -129,7 +166,7 @@ def schedule_for(
     interval = max(round(means["ipi_mean"]), spike_tokens + cooldown_tokens)
     cool_share = 1.0 - means["cooldown_drop"] / means["entropy_mean"]
     cool_share = min(1.0, max(MIN_COOLDOWN_SHARE, cool_share))
-    used = ("ipi_mean", "run_above_mean", "surprisal_cv", "cooldown_drop", "entropy_mean")
+    used = ("ipi_mean", "ipi_cv", "run_above_mean", "surprisal_cv", "cooldown_drop", "entropy_mean")
     return CadenceSchedule(
         interval=interval,
         spike_tokens=spike_tokens,
@@ -139,6 +176,7 @@ def schedule_for(
             base_temperature * (1.0 + means["surprisal_cv"]), spike_top_p, spike_top_k
         ),
         cooldown=PhaseSampling(base_temperature * cool_share, cooldown_top_p),
+        interval_cv=means["ipi_cv"] if jitter else 0.0,
         source={name: means[name] for name in used},
     )
 
@@ -172,7 +210,8 @@ def generate_cadenced(
 ) -> CadencedText:
     """Continue ``prompt`` (raw text, no chat template) with ``schedule``'s phases.
 
-    One mlx_lm sampler per phase; a wrapper picks the phase from a step counter. mlx_lm's
+    One mlx_lm sampler per phase; a wrapper picks the phase from the plan of
+    :meth:`CadenceSchedule.phases` (``seed`` also seeds the cycle lengths). mlx_lm's
     ``generate_step`` draws one token ahead of the one it yields, so the phase log is cut to
     the tokens actually returned. Same ``seed``, same text.
     """
@@ -184,10 +223,11 @@ def generate_cadenced(
     for name in PHASES:
         p = schedule.sampling(name)
         samplers[name] = make_sampler(temp=p.temperature, top_p=p.top_p, top_k=p.top_k)
+    plan = schedule.phases(max_tokens + 1, seed)
     phases: list[str] = []
 
     def sampler(logprobs: mx.array) -> mx.array:
-        phase = schedule.phase_at(len(phases))
+        phase = plan[min(len(phases), max_tokens)]
         phases.append(phase)
         return samplers[phase](logprobs)
 
