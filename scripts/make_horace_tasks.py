@@ -12,8 +12,11 @@ LITERATURE_DIR (default ``data/samples/literature``) is read with
   documents: ``{"id", "author", "opening", "source"}``;
 - ``signatures.json``: each author's cadence signature over ``--chunk-words``-word chunks (about
   the length of a completion) under the scoring model, and in its meta the calibration the
-  reward uses: ``d_own``, the median signature distance of the author's own chunks, and
-  ``d_other``, that of every other target author's chunks;
+  reward uses, per text length (:data:`CALIBRATION_WORDS`): ``d_own``, the median signature
+  distance of the author's own chunks of that many words, and ``d_other``, that of every
+  other target author's. Per length because a short text's features are noisier estimates,
+  so it lies further from every signature: calibrated at one length, the reward would pay
+  for writing longer (a policy trained that way learned exactly that);
 - ``classifier.json``: a multinomial logistic regression over the same chunks' cadence features
   (``rlnvr.rubrics.style_classifier``: fitted here with scikit-learn, evaluated with numpy);
 - ``ngrams.npz``: hashed word 6-grams of every author's sample text, targets or not, for the
@@ -47,6 +50,8 @@ from rlnvr.rubrics.ngram_overlap import build_index, save_indexes
 from rlnvr.rubrics.signatures import build_signatures, save_signatures, signature_distance
 from rlnvr.rubrics.style_classifier import fit, save_classifier
 
+CALIBRATION_WORDS = (40, 80, 150, 300)  # the reward's range: min_words .. max_words
+CALIBRATION_CHUNKS = 60  # per author at each length other than --chunk-words (all of those)
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SRC = REPO / "data" / "samples" / "literature"
 DEFAULT_OUT = REPO / "environments" / "horace" / "rlnvr_horace" / "data"
@@ -127,14 +132,41 @@ def task_rows(documents: list[Document], authors: list[str], per_author: int) ->
     return rows
 
 
-def calibrate(authors: list[str], rows: list[dict], signatures: dict) -> dict[str, dict]:
-    """Per target author: median distance of their own chunks and of other authors' chunks."""
+def medians(authors: list[str], rows: list[dict], signatures: dict) -> dict[str, tuple]:
+    """Per target author: (median distance of their own chunks, of other authors' chunks)."""
     out = {}
     for author, signature in signatures.items():
         own, other = [], []
         for who, features in zip(authors, rows, strict=True):
             (own if who == author else other).append(signature_distance(features, signature))
-        out[author] = {"d_own": statistics.median(own), "d_other": statistics.median(other)}
+        out[author] = (statistics.median(own), statistics.median(other))
+    return out
+
+
+def calibrate(targets: list[Document], signatures: dict, scored: tuple, args) -> dict[str, dict]:
+    """Per target author, ``{"words": [...], "d_own": [...], "d_other": [...]}`` over
+    :data:`CALIBRATION_WORDS` and ``--chunk-words`` (whose chunks, already ``scored`` as
+    ``(authors, rows)``, are all used; other lengths take up to ``CALIBRATION_CHUNKS`` per
+    author, spread over their text)."""
+    out = {a: {"words": [], "d_own": [], "d_other": []} for a in signatures}
+    for words in sorted({*CALIBRATION_WORDS, args.chunk_words}):
+        if words == args.chunk_words:
+            authors, rows = scored
+        else:
+            by_author = defaultdict(list)
+            for chunk in chunk_documents(targets, words):
+                by_author[DISPLAY.get(chunk.author, chunk.author)].append(chunk)
+            chunks = [
+                c
+                for cs in by_author.values()
+                for c in map(cs.__getitem__, spread(len(cs), CALIBRATION_CHUNKS))
+            ]
+            authors = [DISPLAY.get(c.author, c.author) for c in chunks]
+            rows = corpus_features(chunks, args.model, args.backend, args.cache)
+        for author, (own, other) in medians(authors, rows, signatures).items():
+            out[author]["words"].append(words)
+            out[author]["d_own"].append(round(own, 6))
+            out[author]["d_other"].append(round(other, 6))
     return out
 
 
@@ -172,8 +204,10 @@ def main() -> None:
     extractor, _ = cadence_extractor(args.model, args.backend)
     meta = {"model": args.model, "chunk_words": args.chunk_words, "extractor": extractor}
     signatures = build_signatures(chunk_authors, rows, meta)
-    calibration = calibrate(chunk_authors, rows, signatures)
-    signatures = {a: replace(s, meta=s.meta | calibration[a]) for a, s in signatures.items()}
+    calibration = calibrate(targets, signatures, (chunk_authors, rows), args)
+    signatures = {
+        a: replace(s, meta=s.meta | {"calibration": calibration[a]}) for a, s in signatures.items()
+    }
     classifier = fit(rows, chunk_authors, c=args.c, z_clip=args.z_clip, meta=meta)
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -190,12 +224,18 @@ def main() -> None:
     hits = sum(classifier.classes[k] == a for k, a in zip(predicted, chunk_authors, strict=True))
     print(f"{len(tasks)} tasks, {len(authors)} authors, {len(chunks)} chunks")
     print(f"classifier: in-sample accuracy {hits / len(rows):.3f} (chance {1 / len(authors):.3f})")
-    print("| author | words | tasks | chunks | d_own | d_other |\n|---|---:|---:|---:|---:|---:|")
+    lengths = calibration[authors[0]]["words"]
+    head = " | ".join(f"d_own / d_other at {n} words" for n in lengths)
+    print(f"| author | words | tasks | chunks | {head} |")
+    print("|---|---:|---:|---:|" + "---:|" * len(lengths))
     for author in authors:
         cal = calibration[author]
+        pairs = " | ".join(
+            f"{o:.3f} / {d:.3f}" for o, d in zip(cal["d_own"], cal["d_other"], strict=True)
+        )
         print(
             f"| {author} | {totals[author]} | {sum(t['author'] == author for t in tasks)} | "
-            f"{signatures[author].n_chunks} | {cal['d_own']:.3f} | {cal['d_other']:.3f} |"
+            f"{signatures[author].n_chunks} | {pairs} |"
         )
     for path in sorted(args.out.iterdir()):
         print(f"{path.name}: {path.stat().st_size / 1024:.0f} KB")

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from rlnvr_horace import HoraceConfig, HoraceTaskConfig, HoraceTaskset
-from rlnvr_horace.taskset import style_data, unwrap
+from rlnvr_horace.taskset import closeness, style_data, unwrap
 from verifiers.v1.configs.taskset import TasksetConfig
 from verifiers.v1.utils.generic import concrete_type
 from verifiers.v1.utils.loaders import taskset_class
@@ -179,13 +179,29 @@ def test_package_data_is_small_and_consistent(tasks):
     assert set(data.signatures) == set(data.classifier.classes) == authors
     assert data.classifier.features == tuple(sorted(FEATURE_NAMES))
     assert data.meta["model"] == "rlnvr-tiny" and data.meta["chunk_words"] == 150
-    for signature in data.signatures.values():
-        assert signature.n_chunks >= 20 and 0 < signature.meta["d_own"] < 1.0
+    calibrations = [s.meta["calibration"] for s in data.signatures.values()]
+    for signature, cal in zip(data.signatures.values(), calibrations, strict=True):
+        assert signature.n_chunks >= 20 and cal["words"] == [40, 80, 150, 300]
+        own_150 = cal["d_own"][cal["words"].index(150)]
+        assert 0 < own_150 < 1.0
+        # a longer text's features are steadier estimates: own chunks lie closer with length
+        assert cal["d_own"] == sorted(cal["d_own"], reverse=True), signature.author
     # most authors' own chunks lie closer to their signature than other authors' chunks
-    closer = [s.meta["d_own"] < s.meta["d_other"] for s in data.signatures.values()]
-    assert sum(closer) >= 14
+    closer = [np.less(cal["d_own"], cal["d_other"]) for cal in calibrations]
+    assert np.mean(closer) >= 0.8
     for task in tasks:  # every opening is in the copy index: echoing it is copying
         assert copy_share(task.data.opening, data.ngrams) == 1.0
+
+
+def test_closeness_is_calibrated_at_the_texts_length():
+    cal = {"words": [40, 150], "d_own": [1.2, 0.8], "d_other": [1.6, 1.0]}
+    # own-author median at each length scores 1, other authors' median 0, whatever the length
+    assert closeness(1.2, 40, cal, 0.1) == closeness(0.8, 150, cal, 0.1) == 1.0
+    assert closeness(1.6, 40, cal, 0.1) == closeness(1.0, 150, cal, 0.1) == 0.0
+    assert closeness(1.0, 95, cal, 0.1) == pytest.approx(1.0)  # interpolated: d_own 1.0
+    assert closeness(1.4, 10, cal, 0.1) == pytest.approx(0.5)  # below 40 words: as at 40
+    assert closeness(1.3, 500, cal, 0.1) == 0.0
+    assert closeness(0.85, 150, cal, 0.5) == pytest.approx(0.9)  # the gap's floor
 
 
 def test_config_filters_authors_and_checks_the_scoring_model():

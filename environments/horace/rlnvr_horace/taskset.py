@@ -9,9 +9,14 @@ rlnvr-tiny) and compares its cadence (how surprisal, entropy and rank move token
 unwrapped to one line per paragraph, see :func:`unwrap`):
 
 * ``signature`` (0.8): closeness to the author's cadence signature (per-feature mean and spread
-  over 150-word chunks of their sample, ``rlnvr.rubrics.signatures``), calibrated per author:
-  1 at the median distance of the author's own chunks (``d_own``), 0 at the median distance
-  of other authors' chunks (``d_other``, at least ``d_own + min_gap``), linear between;
+  over 150-word chunks of their sample, ``rlnvr.rubrics.signatures``), calibrated per author
+  and text length: 1 at the median distance of the author's own chunks of the text's length
+  (``d_own``), 0 at the median distance of other authors' chunks of that length (``d_other``,
+  at least ``d_own + min_gap``), linear between, both interpolated between the calibrated
+  lengths (40, 80, 150, 300 words). A short text's features are noisier, so it lies further
+  from every signature; calibrated at one length the reward paid for length itself, and a
+  policy trained on it learned to stop stopping (held-out 0.25 -> 0.50, all of it length:
+  ``experiments/horace_length_control.py``);
 * ``classifier`` (0.2): the probability that a logistic regression over the same features
   gives the target author (``rlnvr.rubrics.style_classifier``, numpy only).
 
@@ -190,6 +195,15 @@ def ramp(x: float, start: float, full: float) -> float:
     return 1.0 - hacks.ramp(x, start, full)
 
 
+def closeness(distance: float, words: int, calibration: dict, min_gap: float) -> float:
+    """1 at the author's own median distance for a text of ``words`` words, 0 at other
+    authors' (at least ``min_gap`` further), linear between, clipped to [0, 1]."""
+    d_own = float(np.interp(words, calibration["words"], calibration["d_own"]))
+    d_other = float(np.interp(words, calibration["words"], calibration["d_other"]))
+    gap = max(d_other - d_own, min_gap)
+    return min(1.0, max(0.0, 1.0 - (distance - d_own) / gap))
+
+
 def length_factor(words: int, cfg: HoraceTaskConfig) -> float:
     """0 for no words, rising to 1 at ``min_words``; falling from ``max_words`` to 0 at
     ``hard_max_words``."""
@@ -323,10 +337,9 @@ class HoraceTask(vf.Task[HoraceData, vf.State, HoraceTaskConfig]):
         g = self.guard_of(text)
         if g == 0:
             return 0.0
-        meta = self.author_signature().meta
-        gap = max(meta["d_other"] - meta["d_own"], self.config.min_gap)
-        closeness = 1.0 - (self.distance_of(text) - meta["d_own"]) / gap
-        return g * min(1.0, max(0.0, closeness))
+        calibration = self.author_signature().meta["calibration"]
+        d = self.distance_of(text)
+        return g * closeness(d, word_count(text), calibration, self.config.min_gap)
 
     @vf.reward(weight=0.2)
     async def classifier(self, trace: vf.Trace) -> float:
