@@ -156,11 +156,8 @@ def calibrate(targets: list[Document], signatures: dict, scored: tuple, args) ->
             by_author = defaultdict(list)
             for chunk in chunk_documents(targets, words):
                 by_author[DISPLAY.get(chunk.author, chunk.author)].append(chunk)
-            chunks = [
-                c
-                for cs in by_author.values()
-                for c in map(cs.__getitem__, spread(len(cs), CALIBRATION_CHUNKS))
-            ]
+            picks = [(cs, spread(len(cs), CALIBRATION_CHUNKS)) for cs in by_author.values()]
+            chunks = [cs[i] for cs, indices in picks for i in indices]
             authors = [DISPLAY.get(c.author, c.author) for c in chunks]
             rows = corpus_features(chunks, args.model, args.backend, args.cache)
         for author, (own, other) in medians(authors, rows, signatures).items():

@@ -15,7 +15,7 @@ unwrapped to one line per paragraph, see :func:`unwrap`):
   at least ``d_own + min_gap``), linear between, both interpolated between the calibrated
   lengths (40, 80, 150, 300 words). A short text's features are noisier, so it lies further
   from every signature; calibrated at one length the reward paid for length itself, and a
-  policy trained on it learned to stop stopping (held-out 0.25 -> 0.50, all of it length:
+  policy trained on it learned to write longer (held-out 0.25 -> 0.50, all of it length:
   ``experiments/horace_length_control.py``);
 * ``classifier`` (0.2): the probability that a logistic regression over the same features
   gives the target author (``rlnvr.rubrics.style_classifier``, numpy only).
