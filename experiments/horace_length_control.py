@@ -3,7 +3,7 @@
     .venv/bin/python experiments/horace_length_control.py runs/horace/model @ configs/horace.toml
 
 A trained Horace policy writes about twice as long as the base model (its held-out words went
-75 -> 158 in ``configs/horace.toml``'s run), and the cadence features of a longer text are
+75 -> ~150 in ``configs/horace.toml``'s runs), and the cadence features of a longer text are
 less noisy estimates, so they sit closer to any author's mean: part of a rise in signature
 closeness could be length alone. Here the base model (``--model.path`` of the config) and the
 trained one (the first argument) write on the same held-out tasks with the same seed, with
