@@ -20,7 +20,7 @@ with their spread (``jitter``, the default; ``--regular`` for fixed cycles).
 
 Each continuation is scored as the Horace environment scores a reply (``cadence_of``:
 unwrapped, from a document start, rlnvr-tiny on torch) and compared with the target's shipped
-signature (``signature_distance``; lower is closer; ~0.67 is the median for the author's own
+signature (``signature_distance``; lower is closer; ~0.75 is the median for the author's own
 150-word chunks), over all features and over the rhythm features alone
 (``RHYTHM_FEATURES``: surprise spread, spike rate, inter-peak mean and CV, cooldown, runs),
 which is what the schedule paces. Prints mean +- 95% CI (t) per author and method, and each
@@ -30,25 +30,16 @@ method's paired difference from ``plain`` (same prompt and seed).
 from __future__ import annotations
 
 import argparse
-import math
 import time
 
 import numpy as np
 
 import rlnvr  # noqa: F401  (fast BLAS before mlx)
+from rlnvr.trainers.evaluate import mean_ci
 
 AUTHORS = ("Edgar Allan Poe", "Ernest Hemingway", "Jane Austen", "Laurence Sterne")
 GRID = (0.7, 0.85, 1.0, 1.15)
 SCORER = ("rlnvr-tiny", "torch")
-
-
-def ci95(x: np.ndarray) -> tuple[float, float]:
-    """Mean and the half-width of its 95% t interval."""
-    from scipy.stats import t
-
-    x = np.asarray(x, dtype=float)
-    half = t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)) if len(x) > 1 else math.nan
-    return float(x.mean()), float(half)
 
 
 def score(text: str, signature) -> tuple[float, float, float]:
@@ -171,14 +162,14 @@ def report(results, temps, args) -> None:
         print("| author | " + " | ".join(methods) + " | mean surprisal (author) |")
         print("|---|" + "---|" * (len(methods) + 1))
         for author, scores in rows:
-            cells = [_fmt(ci95(scores[m][:, column])) for m in methods]
+            cells = [_fmt(mean_ci(scores[m][:, column])) for m in methods]
             surprisal = " / ".join(f"{scores[m][:, 2].mean():.2f}" for m in methods)
             print(f"| {author} | " + " | ".join(cells) + f" | {surprisal} |")
         print(f"\n{what}: paired difference from plain (negative: closer to the author)")
         print("| author | " + " | ".join(f"{m} - plain" for m in others) + " |")
         print("|---|" + "---|" * len(others))
         for author, scores in rows:
-            diffs = [ci95(scores[m][:, column] - scores["plain"][:, column]) for m in others]
+            diffs = [mean_ci(scores[m][:, column] - scores["plain"][:, column]) for m in others]
             print(f"| {author} | " + " | ".join(map(_fmt, diffs)) + " |")
     if any(temps.values()):
         print("\ncalibrated base temperatures: " + "; ".join(

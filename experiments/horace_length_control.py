@@ -16,17 +16,23 @@ from __future__ import annotations
 import sys
 
 import rlnvr  # noqa: F401  (fast BLAS before mlx)
+from rlnvr.trainers.rollout import Tempered
 
 
-class NoStop:
-    """The tokenizer with no end-of-sequence token: generation runs to its token budget."""
+class NoStop(Tempered):
+    """The model with its stop tokens made impossible (their logits -inf), so that every
+    reply runs to the token budget and nothing after a stop token is read as reply."""
 
-    def __init__(self, tokenizer) -> None:
-        self._tokenizer = tokenizer
-        self.eos_token_ids: list[int] = []
+    def __init__(self, model, stop_ids) -> None:
+        super().__init__(model, 1.0)
+        self.stop_ids = sorted(stop_ids)
 
-    def __getattr__(self, name: str):
-        return getattr(self._tokenizer, name)
+    def __call__(self, inputs, cache=None, **kwargs):
+        import mlx.core as mx
+
+        logits = self.inner(inputs, cache=cache, **kwargs)
+        stop = mx.zeros(logits.shape[-1], dtype=mx.bool_).at[mx.array(self.stop_ids)].add(True)
+        return mx.where(stop, -mx.inf, logits)
 
 
 def main() -> None:
@@ -46,10 +52,10 @@ def main() -> None:
     results = {}
     for name, path in (("base", cfg.model.path), ("trained", trained)):
         model, tokenizer = load_mlx(path)
+        policy = NoStop(model, tokenizer.eos_token_ids)
         results[name] = evaluate(
-            model, NoStop(tokenizer), tasks, cfg.env.eval, cfg.sampling.max_tokens,
-            seed=cfg.trainer.seed,
-        )  # fmt: skip
+            policy, tokenizer, tasks, cfg.env.eval, cfg.sampling.max_tokens, seed=cfg.trainer.seed
+        )
     print(f"{len(tasks)} held-out tasks x {cfg.env.eval.samples}, no stop token, "
           f"{cfg.sampling.max_tokens} tokens each")  # fmt: skip
     print("| component | base | trained |\n|---|---|---|")

@@ -294,7 +294,8 @@ def sample(
         bool,
         typer.Option(
             "--jitter/--regular",
-            help="Cycle lengths drawn around the author's mean with their inter-peak CV, or fixed.",
+            help="Cycle lengths drawn around the author's mean with their inter-peak CV, or "
+            "fixed (cadence sampling only; --plain has no cycles).",
         ),
     ] = True,
     n: Annotated[int, typer.Option("--n", min=1, help="Continuations, seeds seed..seed+n-1.")] = 1,

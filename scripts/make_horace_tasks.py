@@ -51,7 +51,7 @@ from rlnvr.rubrics.signatures import build_signatures, save_signatures, signatur
 from rlnvr.rubrics.style_classifier import fit, save_classifier
 
 CALIBRATION_WORDS = (40, 80, 150, 300)  # the reward's range: min_words .. max_words
-CALIBRATION_CHUNKS = 60  # per author at each length other than --chunk-words (all of those)
+CALIBRATION_CHUNKS = 60  # per author and length
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SRC = REPO / "data" / "samples" / "literature"
 DEFAULT_OUT = REPO / "environments" / "horace" / "rlnvr_horace" / "data"
@@ -143,23 +143,20 @@ def medians(authors: list[str], rows: list[dict], signatures: dict) -> dict[str,
     return out
 
 
-def calibrate(targets: list[Document], signatures: dict, scored: tuple, args) -> dict[str, dict]:
+def calibrate(targets: list[Document], signatures: dict, args) -> dict[str, dict]:
     """Per target author, ``{"words": [...], "d_own": [...], "d_other": [...]}`` over
-    :data:`CALIBRATION_WORDS` and ``--chunk-words`` (whose chunks, already ``scored`` as
-    ``(authors, rows)``, are all used; other lengths take up to ``CALIBRATION_CHUNKS`` per
-    author, spread over their text)."""
+    :data:`CALIBRATION_WORDS`, from up to ``CALIBRATION_CHUNKS`` chunks per author at each
+    length, spread over their text (the same cap at every length, so that ``d_other`` weighs
+    the other authors alike at every length)."""
     out = {a: {"words": [], "d_own": [], "d_other": []} for a in signatures}
-    for words in sorted({*CALIBRATION_WORDS, args.chunk_words}):
-        if words == args.chunk_words:
-            authors, rows = scored
-        else:
-            by_author = defaultdict(list)
-            for chunk in chunk_documents(targets, words):
-                by_author[DISPLAY.get(chunk.author, chunk.author)].append(chunk)
-            picks = [(cs, spread(len(cs), CALIBRATION_CHUNKS)) for cs in by_author.values()]
-            chunks = [cs[i] for cs, indices in picks for i in indices]
-            authors = [DISPLAY.get(c.author, c.author) for c in chunks]
-            rows = corpus_features(chunks, args.model, args.backend, args.cache)
+    for words in CALIBRATION_WORDS:
+        by_author = defaultdict(list)
+        for chunk in chunk_documents(targets, words):
+            by_author[DISPLAY.get(chunk.author, chunk.author)].append(chunk)
+        picks = [(cs, spread(len(cs), CALIBRATION_CHUNKS)) for cs in by_author.values()]
+        chunks = [cs[i] for cs, indices in picks for i in indices]
+        authors = [DISPLAY.get(c.author, c.author) for c in chunks]
+        rows = corpus_features(chunks, args.model, args.backend, args.cache)
         for author, (own, other) in medians(authors, rows, signatures).items():
             out[author]["words"].append(words)
             out[author]["d_own"].append(round(own, 6))
@@ -201,7 +198,7 @@ def main() -> None:
     extractor, _ = cadence_extractor(args.model, args.backend)
     meta = {"model": args.model, "chunk_words": args.chunk_words, "extractor": extractor}
     signatures = build_signatures(chunk_authors, rows, meta)
-    calibration = calibrate(targets, signatures, (chunk_authors, rows), args)
+    calibration = calibrate(targets, signatures, args)
     signatures = {
         a: replace(s, meta=s.meta | {"calibration": calibration[a]}) for a, s in signatures.items()
     }

@@ -198,7 +198,8 @@ def test_closeness_is_calibrated_at_the_texts_length():
     # own-author median at each length scores 1, other authors' median 0, whatever the length
     assert closeness(1.2, 40, cal, 0.1) == closeness(0.8, 150, cal, 0.1) == 1.0
     assert closeness(1.6, 40, cal, 0.1) == closeness(1.0, 150, cal, 0.1) == 0.0
-    assert closeness(1.0, 95, cal, 0.1) == pytest.approx(1.0)  # interpolated: d_own 1.0
+    # interpolated at 95 words: d_own 1.0, d_other 1.3
+    assert closeness(1.15, 95, cal, 0.1) == pytest.approx(0.5)
     assert closeness(1.4, 10, cal, 0.1) == pytest.approx(0.5)  # below 40 words: as at 40
     assert closeness(1.3, 500, cal, 0.1) == 0.0
     assert closeness(0.85, 150, cal, 0.5) == pytest.approx(0.9)  # the gap's floor

@@ -13,18 +13,19 @@ unwrapped to one line per paragraph, see :func:`unwrap`):
   and text length: 1 at the median distance of the author's own chunks of the text's length
   (``d_own``), 0 at the median distance of other authors' chunks of that length (``d_other``,
   at least ``d_own + min_gap``), linear between, both interpolated between the calibrated
-  lengths (40, 80, 150, 300 words). A short text's features are noisier, so it lies further
+  lengths (40, 80, 150, 300 words; the 300-word ones beyond, where the length guard falls).
+  A short text's features are noisier, so it lies further
   from every signature; calibrated at one length the reward paid for length itself, and a
   policy trained on it learned to write longer (held-out 0.25 -> 0.50, all of it length:
   ``experiments/horace_length_control.py``);
 * ``classifier`` (0.2): the probability that a logistic regression over the same features
   gives the target author (``rlnvr.rubrics.style_classifier``, numpy only).
 
-Why 0.8 / 0.2: in the reward ablation (``configs/ablations/horace_components.toml``) the tiny
-policy raised held-out signature closeness when trained on it alone, while the classifier's
-probability stayed at chance whatever it was trained on, and optimising it alone wrecked the
-signature; at equal weights its noise diluted the signature's signal. It stays in the reward
-as the discriminative check (close to *this* author rather than to prose in general).
+Why 0.8 / 0.2: the classifier's probability stayed at chance (1/16) in every training run,
+whatever it was trained on (``configs/ablations/horace_components.toml``, and the runs in
+rlnvr's ``docs/horace.md``), and optimising it alone wrecked the signature: for a small
+policy it is mostly noise in the advantage. It stays in the reward as the discriminative
+check (close to *this* author rather than to prose in general).
 
 Weights are overridable with ``[env.taskset.task.rewards] signature = {weight = ...}``.
 
@@ -197,11 +198,10 @@ def ramp(x: float, start: float, full: float) -> float:
 
 def closeness(distance: float, words: int, calibration: dict, min_gap: float) -> float:
     """1 at the author's own median distance for a text of ``words`` words, 0 at other
-    authors' (at least ``min_gap`` further), linear between, clipped to [0, 1]."""
+    authors' (at least ``min_gap`` further), linear between."""
     d_own = float(np.interp(words, calibration["words"], calibration["d_own"]))
     d_other = float(np.interp(words, calibration["words"], calibration["d_other"]))
-    gap = max(d_other - d_own, min_gap)
-    return min(1.0, max(0.0, 1.0 - (distance - d_own) / gap))
+    return ramp(distance, d_own, d_own + max(d_other - d_own, min_gap))
 
 
 def length_factor(words: int, cfg: HoraceTaskConfig) -> float:

@@ -48,6 +48,7 @@ _THINK = re.compile(r"^\s*<think>.*?</think>\s*", re.DOTALL)
 
 # --- shared resources: one embedder per model name, the transfer pool, the data meta -----
 
+
 @lru_cache(maxsize=1)
 def load_meta() -> dict:
     import json
