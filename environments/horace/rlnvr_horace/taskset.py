@@ -16,8 +16,8 @@ unwrapped to one line per paragraph, see :func:`unwrap`):
   lengths (40, 80, 150, 300 words; the 300-word ones beyond, where the length guard falls).
   A short text's features are noisier, so it lies further
   from every signature; calibrated at one length the reward paid for length itself, and a
-  policy trained on it learned to write longer (held-out 0.25 -> 0.50, all of it length:
-  ``experiments/horace_length_control.py``);
+  policy trained on it learned only to write longer (held-out 0.25 -> 0.50, none of it
+  closer at equal length: ``experiments/horace_length_control.py``);
 * ``classifier`` (0.2): the probability that a logistic regression over the same features
   gives the target author (``rlnvr.rubrics.style_classifier``, numpy only).
 
