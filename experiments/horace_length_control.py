@@ -26,13 +26,16 @@ class NoStop(Tempered):
     def __init__(self, model, stop_ids) -> None:
         super().__init__(model, 1.0)
         self.stop_ids = sorted(stop_ids)
+        self.stop_mask = None  # built on the first call, when the vocabulary size is known
 
     def __call__(self, inputs, cache=None, **kwargs):
         import mlx.core as mx
 
         logits = self.inner(inputs, cache=cache, **kwargs)
-        stop = mx.zeros(logits.shape[-1], dtype=mx.bool_).at[mx.array(self.stop_ids)].add(True)
-        return mx.where(stop, -mx.inf, logits)
+        if self.stop_mask is None:
+            ids = mx.array(self.stop_ids)
+            self.stop_mask = mx.zeros(logits.shape[-1], dtype=mx.bool_).at[ids].add(True)
+        return mx.where(self.stop_mask, -mx.inf, logits)
 
 
 def main() -> None:

@@ -123,7 +123,8 @@ class CadenceSchedule:
         """
         base = self.interval - self.spike_tokens - self.cooldown_tokens
         if self.interval_cv == 0 or base == 0:
-            return [self.phase_at(i) for i in range(n)]
+            cycle = self._cycle(self.interval)
+            return [cycle[i % self.interval] for i in range(n)]
         rng = np.random.default_rng(seed)
         shape = (base / (self.interval_cv * self.interval)) ** 2
         out: list[str] = []
