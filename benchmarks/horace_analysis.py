@@ -51,7 +51,7 @@ REPLY = "@horace-bench "  # marks a child's replies among whatever its libraries
 def passages(tokenizer, n: int, length: int) -> np.ndarray:
     """``[n, length]`` token ids: the start token, then each sample document's opening."""
     from rlnvr.data_pipelines.literature import iter_documents
-    from rlnvr.rubrics.token_metrics import encode, start_token_id
+    from rlnvr_horace.token_metrics import encode, start_token_id
 
     rows = []
     for doc in iter_documents(ROOT / "data" / "samples" / "literature"):
@@ -87,7 +87,7 @@ def _minicons_runner(model: str, mode: str, batch: int):
 
 
 def _our_runner(model: str, mode: str, length: int, batch: int):
-    from rlnvr.rubrics.token_metrics import ScoringConfig, load_scorer, score_batch
+    from rlnvr_horace.token_metrics import ScoringConfig, load_scorer, score_batch
 
     backend, what = mode.split("_")
     net, tokenizer = load_scorer(model, backend)

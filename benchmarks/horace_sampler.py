@@ -45,10 +45,9 @@ SCORER = ("rlnvr-tiny", "torch")
 def score(text: str, signature) -> tuple[float, float, float]:
     """(signature distance, rhythm distance, mean surprisal) of a continuation, as the
     environment reads it."""
-    from rlnvr_horace.taskset import cadence_of
-
-    from rlnvr.rubrics.signatures import signature_distance
     from rlnvr.trainers.cadence_sampler import RHYTHM_FEATURES
+    from rlnvr_horace.signatures import signature_distance
+    from rlnvr_horace.taskset import cadence_of
 
     features = cadence_of(text, *SCORER)
     rhythm = signature_distance(features, signature, RHYTHM_FEATURES)
@@ -97,11 +96,10 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(1)
-    from rlnvr_horace.taskset import style_data
-
     from rlnvr.data_pipelines.packaged import read_jsonl
     from rlnvr.trainers.cadence_sampler import CadenceSchedule, generate_cadenced, schedule_for
     from rlnvr.trainers.models import load_mlx
+    from rlnvr_horace.taskset import style_data
 
     model, tokenizer = load_mlx(args.model)
     signatures = style_data().signatures

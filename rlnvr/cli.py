@@ -11,13 +11,13 @@ from rich.console import Console
 from rich.table import Table
 
 import rlnvr  # noqa: F401  (loads the fast BLAS before anything imports mlx)
-from rlnvr import cli_varro  # noqa: F401  (adds `varro daily` and `varro backtest`)
-from rlnvr.cli_data import varro, walter
-from rlnvr.cli_horace import horace
+from rlnvr import cli_daily, cli_sample, cli_show
+from rlnvr.registry import installed
 
 app = typer.Typer(
     help="rlnvr: reinforcement learning from non-verified rewards.\n\n"
-    "Environments (Varro, Walter, Horace) and a local MLX trainer for small language models.",
+    "A local MLX trainer for small language models on any verifiers taskset; each installed "
+    "environment package adds its own commands below.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -333,9 +333,23 @@ def _command_line() -> str:
     return "rlnvr " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
 
-app.add_typer(varro, name="varro")
-app.add_typer(walter, name="walter")
-app.add_typer(horace, name="horace")
+cli_daily.register(app)
+cli_show.register(app)
+cli_sample.register(app)
+
+
+def _add_environments() -> None:
+    """Each installed environment's own commands as `rlnvr NAME ...` (rlnvr.registry)."""
+    for env in installed():
+        try:
+            commands = env.commands()
+        except ImportError as err:  # an extra its CLI needs is missing: say so, keep the rest
+            console.print(f"[yellow]rlnvr {env.name}: commands unavailable ({err})[/yellow]")
+            continue
+        app.add_typer(commands, name=env.name)
+
+
+_add_environments()
 
 
 def main() -> None:

@@ -1,7 +1,8 @@
 """Gymnasium environments over rlnvr's tasksets: one prompt in, one text out, one reward.
 
-Importing this module registers ``rlnvr/Varro-v0``, ``rlnvr/Walter-v0`` and ``rlnvr/Horace-v0``
-(needs the ``gym`` extra and the environment packages)::
+Importing this module registers ``rlnvr/<Name>-v0`` for every installed environment package
+(:mod:`rlnvr.registry`: ``rlnvr/Varro-v0``, ``rlnvr/Walter-v0``, ``rlnvr/Horace-v0`` with the
+three of this repository; needs the ``gym`` extra)::
 
     import gymnasium as gym
     import rlnvr.gym_env  # registers the three ids (or: gym.make("rlnvr.gym_env:rlnvr/Walter-v0"))
@@ -39,10 +40,10 @@ from typing import Any
 import gymnasium
 from gymnasium import spaces
 
+from rlnvr.registry import installed
 from rlnvr.trainers.tasksets import load_tasks
 from rlnvr.trainers.traces import score
 
-TASKSETS = {"Varro": "rlnvr-varro", "Walter": "rlnvr-walter", "Horace": "rlnvr-horace"}
 MAX_PROMPT_CHARS = 32_768  # the longest shipped prompt has ~1,600
 MAX_COMPLETION_CHARS = 8_192  # past every reward's length limits
 
@@ -101,7 +102,7 @@ class TasksetEnv(gymnasium.Env[str, str]):
         return prompt, result.reward, True, False, info
 
 
-for _name, _taskset in TASKSETS.items():
+for _env in installed():
     gymnasium.register(
-        id=f"rlnvr/{_name}-v0", entry_point="rlnvr.gym_env:TasksetEnv", kwargs={"taskset": _taskset}
+        id=_env.gym_id, entry_point="rlnvr.gym_env:TasksetEnv", kwargs={"taskset": _env.taskset_id}
     )

@@ -23,6 +23,6 @@ fi
 if [ "$(uname -s)" = "Linux" ]; then
   .venv/bin/pip install -q "torch==2.13.0"
 fi
-.venv/bin/pip install -q -e ".[mlx,torch,data,gym,dev,trl]" \
-  -e environments/varro -e environments/walter -e environments/horace
+.venv/bin/pip install -q -e ".[mlx,torch,gym,dev,trl]" \
+  -e "environments/varro[cli]" -e "environments/walter[cli]" -e "environments/horace[cli,mlx]"
 echo "rlnvr installed in .venv: try .venv/bin/rlnvr doctor"

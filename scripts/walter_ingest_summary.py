@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import rlnvr  # noqa: F401  (fast BLAS before anything imports mlx)
-from rlnvr.data_pipelines.bluesky_posts import REASONS, IngestSummary, Post
-from rlnvr.data_pipelines.post_store import update_store
+from rlnvr_walter.post_store import update_store
+from rlnvr_walter.posts import REASONS, IngestSummary, Post
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples" / "bluesky"
 

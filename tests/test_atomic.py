@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from rlnvr.trainers.atomic import atomic_write, atomic_write_text
+from rlnvr.data_pipelines.atomic import atomic_write, atomic_write_text
 
 
 def test_failed_write_keeps_previous_file(tmp_path):

@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from rlnvr.cli import app
 from rlnvr.data_pipelines.literature import iter_documents
-from rlnvr.rubrics.cadence import (
+from rlnvr.trainers.models import bundled_model_path
+from rlnvr_horace.cadence import (
     FEATURE_NAMES,
     autocorrelation,
     cadence_features,
@@ -21,8 +22,8 @@ from rlnvr.rubrics.cadence import (
     run_lengths,
     spikes,
 )
-from rlnvr.rubrics.cohesion import cohesion_delta, shuffled, split_units
-from rlnvr.rubrics.token_metrics import (
+from rlnvr_horace.cohesion import cohesion_delta, shuffled, split_units
+from rlnvr_horace.token_metrics import (
     NUCLEUS_CANDIDATES,
     ScoringConfig,
     TokenMetrics,
@@ -35,7 +36,6 @@ from rlnvr.rubrics.token_metrics import (
     score_text,
     start_token_id,
 )
-from rlnvr.trainers.models import bundled_model_path
 
 SMALL = ScoringConfig(window=128, min_context=32, batch_size=4)
 

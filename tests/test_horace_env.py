@@ -15,24 +15,24 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from rlnvr_horace import HoraceConfig, HoraceTaskConfig, HoraceTaskset
-from rlnvr_horace.taskset import closeness, style_data, unwrap
 from verifiers.v1.configs.taskset import TasksetConfig
 from verifiers.v1.utils.generic import concrete_type
 from verifiers.v1.utils.loaders import taskset_class
 
 from rlnvr.data_pipelines.literature import iter_documents
-from rlnvr.data_pipelines.literature_chunks import split_words
-from rlnvr.rubrics.cadence import FEATURE_NAMES
-from rlnvr.rubrics.ngram_overlap import (
+from rlnvr.trainers.traces import completion_trace, score
+from rlnvr_horace import HoraceConfig, HoraceTaskConfig, HoraceTaskset
+from rlnvr_horace.cadence import FEATURE_NAMES
+from rlnvr_horace.chunks import split_words
+from rlnvr_horace.ngram_overlap import (
     build_index,
     copy_share,
     load_indexes,
     ngram_hashes,
     save_indexes,
 )
-from rlnvr.rubrics.style_classifier import fit, load_classifier, save_classifier, sklearn_pipeline
-from rlnvr.trainers.traces import completion_trace, score
+from rlnvr_horace.style_classifier import fit, load_classifier, save_classifier, sklearn_pipeline
+from rlnvr_horace.taskset import closeness, style_data, unwrap
 
 HONEST = {
     "Edgar Allan Poe": (

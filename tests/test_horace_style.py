@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 
 from rlnvr.data_pipelines.literature import iter_documents
-from rlnvr.data_pipelines.literature_chunks import chunk_documents, load_chunks, split_words
-from rlnvr.rubrics.author_classifier import (
+from rlnvr_horace.author_classifier import (
     DELTA,
     LATE_FUSION,
     LOGREG_BOTH,
@@ -21,10 +20,11 @@ from rlnvr.rubrics.author_classifier import (
     accuracy_gain,
     leave_one_document_out,
 )
-from rlnvr.rubrics.burrows_delta import DeltaCentroids, fit_delta, words
-from rlnvr.rubrics.cadence import FEATURE_NAMES
-from rlnvr.rubrics.chunk_features import corpus_features
-from rlnvr.rubrics.signatures import (
+from rlnvr_horace.burrows_delta import DeltaCentroids, fit_delta, words
+from rlnvr_horace.cadence import FEATURE_NAMES
+from rlnvr_horace.chunk_features import corpus_features
+from rlnvr_horace.chunks import chunk_documents, load_chunks, split_words
+from rlnvr_horace.signatures import (
     build_signatures,
     load_signatures,
     save_signatures,

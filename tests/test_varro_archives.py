@@ -5,8 +5,8 @@ import shutil
 from datetime import date
 from pathlib import Path
 
-from rlnvr.data_pipelines.headline_archives import import_archives, read_archive
-from rlnvr.data_pipelines.headline_store import HeadlineStore
+from rlnvr_varro.archives import import_archives, read_archive
+from rlnvr_varro.headline_store import HeadlineStore
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples" / "headlines"
 VARRO = ["20250802_headlines.json", "20250803_headlines.json", "20250804_headlines.json"]

@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 from mlx.utils import tree_flatten
 
-from rlnvr.data_pipelines.headline_archives import import_archives
-from rlnvr.data_pipelines.headline_store import HeadlineStore
 from rlnvr.trainers import checkpoint
 from rlnvr.trainers.daily_loop import DailyLoop, DailyLoopConfig
 from rlnvr.trainers.forecast_ledger import Forecast, ForecastLedger
 from rlnvr.trainers.rollout import Rollout
+from rlnvr_varro.archives import import_archives
+from rlnvr_varro.headline_store import HeadlineStore
 
 DAYS = [date(2025, 8, 1), date(2025, 8, 2), date(2025, 8, 3)]
 

@@ -12,16 +12,16 @@ import re
 from importlib.resources import files
 
 import pytest
-from rlnvr_varro import VarroConfig, VarroTaskConfig, VarroTaskset
-from rlnvr_varro.taskset import INSTRUCTION
 from verifiers.v1.configs.taskset import TasksetConfig
 from verifiers.v1.utils.generic import concrete_type
 
 from rlnvr.rubrics.embeddings import shared_embedder
-from rlnvr.rubrics.forecast_guard import length_guard
-from rlnvr.rubrics.forecast_leak import leak_score
-from rlnvr.rubrics.forecast_semantic import aggregate
-from rlnvr.rubrics.forecast_structure import (
+from rlnvr.trainers.traces import completion_trace, score
+from rlnvr_varro import VarroConfig, VarroTaskConfig, VarroTaskset
+from rlnvr_varro.guard import length_guard
+from rlnvr_varro.leak import leak_score
+from rlnvr_varro.semantic import aggregate
+from rlnvr_varro.structure import (
     has_direction,
     has_drivers,
     has_timeframe,
@@ -30,7 +30,7 @@ from rlnvr.rubrics.forecast_structure import (
     prose_share,
     structure_score,
 )
-from rlnvr.trainers.traces import completion_trace, score
+from rlnvr_varro.taskset import INSTRUCTION
 
 DAY = "2025-09-14"  # Sunday: crypto treasuries, AI stocks; Monday brings the Fed week
 HONEST = (

@@ -22,9 +22,9 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from rlnvr.data_pipelines.headline_archives import import_archives
-from rlnvr.data_pipelines.headline_store import HeadlineStore, canonical_link
-from rlnvr.data_pipelines.rss import (
+from rlnvr_varro.archives import import_archives
+from rlnvr_varro.headline_store import HeadlineStore, canonical_link
+from rlnvr_varro.rss import (
     DEFAULT_MAX_BYTES,
     feed_location,
     ingest_feeds,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from rlnvr.data_pipelines.headline_store import (
+from rlnvr_varro.headline_store import (
     Headline,
     HeadlineStore,
     HeadlineStoreError,

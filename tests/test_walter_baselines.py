@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from rlnvr.data_pipelines.author_baselines import (
+from rlnvr_walter.baselines import (
     author_baselines,
     log_engagement,
     normalised_weights,
     posts_by_url,
 )
-from rlnvr.data_pipelines.bluesky_posts import ingest_paths
+from rlnvr_walter.posts import ingest_paths
 
 BLUESKY = Path(__file__).resolve().parent.parent / "data" / "samples" / "bluesky"
 LN2 = math.log(2)

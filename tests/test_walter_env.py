@@ -15,16 +15,16 @@ from verifiers.v1.configs.taskset import TasksetConfig
 from verifiers.v1.utils.generic import concrete_type
 from verifiers.v1.utils.loaders import taskset_class
 
-from rlnvr.data_pipelines.bluesky_posts import Post
 from rlnvr.rubrics import hacks
 from rlnvr.rubrics import text as units
-from rlnvr.rubrics.engagement import (
+from rlnvr.trainers.traces import completion_trace, score
+from rlnvr_walter.engagement import (
     closeness,
     engagement_reward,
     engagement_values,
     weight_scale,
 )
-from rlnvr.trainers.traces import completion_trace, score
+from rlnvr_walter.posts import Post
 
 ENV = "rlnvr-walter"
 ROADMAP = "https://bsky.social/about/blog/05-07-2024-product-roadmap"  # 1 post: transfer
@@ -155,7 +155,7 @@ def test_tasks_share_one_embedder(tasks):
     assert a._embedder() is b._embedder()
     from rlnvr_walter import shared_embedder
 
-    assert shared_embedder(a.data.scoring.embedding_model) is a._embedder()
+    assert shared_embedder(a.data.reward_params.embedding_model) is a._embedder()
 
 
 def test_every_component_is_visible_in_trace_rewards(tasks):

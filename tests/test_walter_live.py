@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from rlnvr.data_pipelines.bluesky_live import (
+from rlnvr_walter.live import (
     LoginError,
     Query,
     RetryPolicy,
@@ -27,8 +27,8 @@ from rlnvr.data_pipelines.bluesky_live import (
     credentials,
     login,
 )
-from rlnvr.data_pipelines.bluesky_posts import canonical_url
-from rlnvr.data_pipelines.post_store import read_posts
+from rlnvr_walter.post_store import read_posts
+from rlnvr_walter.posts import canonical_url
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "bluesky_api"
 HANDLE, PASSWORD = "walter-test.bsky.social", "w4lt-3rte-5tpa-55wd"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rlnvr.data_pipelines.bluesky_posts import (
+from rlnvr_walter.posts import (
     REASONS,
     Post,
     canonical_url,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from rlnvr.data_pipelines.bluesky_posts import ingest_paths
-from rlnvr.data_pipelines.post_store import read_posts, update_store, write_posts
+from rlnvr_walter.post_store import read_posts, update_store, write_posts
+from rlnvr_walter.posts import ingest_paths
 
 BLUESKY = Path(__file__).resolve().parent.parent / "data" / "samples" / "bluesky"
 MOST_LIKED = BLUESKY / "most_liked_posts" / "most_liked_posts_sample.jsonl"

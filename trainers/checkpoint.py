@@ -19,7 +19,7 @@ import mlx.nn as nn
 import mlx.optimizers as optim
 from mlx.utils import tree_flatten, tree_unflatten
 
-from rlnvr.trainers.atomic import atomic_write_text
+from rlnvr.data_pipelines.atomic import atomic_write_text
 
 KEEP = 2
 

@@ -1,18 +1,19 @@
-"""Varro's daily loop: forecast today, learn from yesterday's forecasts once the news is in.
+"""The daily loop: roll out today, learn from earlier rollouts once their truth is in.
 
-One pass per UTC day ``d`` (``rlnvr varro daily`` runs today's; ``rlnvr varro backtest``
-replays archived days in order, as if each were live):
+For any taskset whose truth arrives a day late (:class:`rlnvr.trainers.protocols.
+DelayedResolution`; Varro: forecasts resolved by the next day's headlines). One pass per UTC
+day ``d`` (``rlnvr daily`` runs today's; ``rlnvr backtest`` replays stored days in order, as if
+each were live; the taskset's store is filled beforehand, e.g. by ``rlnvr varro ingest``, and
+the loop only ever asks for days up to ``d``):
 
-1. ingest: fetch the feeds into the headline store (the backtest's store already holds the
-   archive; it only ever reads days up to ``d``);
-2. generate ``group_size`` forecasts for each of the day's ``tasks_per_day`` tasks with the
-   current policy, score what can be scored now (structure), and store them with their
-   sampling log-probs (:mod:`rlnvr.trainers.forecast_ledger`);
-3. resolve the forecasts of day ``d - 1`` against day ``d``'s headlines with the taskset's own
-   rewards;
-4. run the GSPO update on them: their log-probs came from yesterday's policy, so the
+1. generate ``group_size`` completions for each of the day's ``tasks_per_day`` tasks with the
+   current policy, score what can be scored now, and store them with their sampling
+   log-probs (:mod:`rlnvr.trainers.forecast_ledger`);
+2. resolve the completions of earlier days against what day ``d`` knows with the taskset's
+   own rewards;
+3. run the GSPO update on them: their log-probs came from yesterday's policy, so the
    importance ratio is genuinely off-policy;
-5. checkpoint (weights, optimizer, the last day done) atomically.
+4. checkpoint (weights, optimizer, the last day done) atomically.
 
 A killed loop resumes at the day it stopped: stored forecasts are reused, not regenerated,
 and a resolved day is read back, not scored again. The update of an unfinished day is redone
@@ -26,7 +27,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 import mlx.core as mx
 import numpy as np
@@ -34,56 +34,36 @@ import verifiers.v1 as vf
 from pydantic import Field
 from pydantic_config import BaseConfig
 
-from rlnvr.data_pipelines.headline_selection import reference, spread
-from rlnvr.data_pipelines.headline_store import HeadlineStore
 from rlnvr.trainers import checkpoint
-from rlnvr.trainers.config import EnvSection, TrainConfig
+from rlnvr.trainers.config import TrainConfig
 from rlnvr.trainers.evaluate import component_means, evaluate
 from rlnvr.trainers.forecast_ledger import Forecast, ForecastLedger
 from rlnvr.trainers.gspo import group_advantages, informative_groups
 from rlnvr.trainers.jsonl_log import JsonlLog, trim_after
+from rlnvr.trainers.protocols import DelayedResolution, require
 from rlnvr.trainers.rollout import generate_groups
 from rlnvr.trainers.scoring import score_groups
 from rlnvr.trainers.tasksets import load_taskset
 from rlnvr.trainers.trainer import Trainer
 
 logger = logging.getLogger("rlnvr.daily")
-TABLE = ("reward", "semantic", "structure", "zeros", "leak", "words", "quality")
 
 
 class DailyConfig(BaseConfig):
-    store: str = "data/headlines"
-    """Headline store folder (``rlnvr varro ingest`` fills it; one JSON file per UTC day)."""
     tasks_per_day: int = Field(2, ge=1)
-    """Tasks per day, each showing a different slice of the day's headlines."""
-    min_today: int = 12
-    """A day needs this many usable headlines per task to be forecast from."""
-    min_tomorrow: int = 8
-    """A day's forecasts resolve only against at least this many next-day headlines."""
-    reference: int = 40
-    """Next-day headlines each forecast is scored against."""
-
-
-class VarroEnvSection(EnvSection):
-    taskset: dict[str, Any] = Field(default_factory=lambda: {"id": "rlnvr-varro"})
-    """The Varro taskset table (its prompt and rewards), verifiers' format."""
+    """Tasks per day, each showing a different slice of the day's data."""
 
 
 class DailyLoopConfig(TrainConfig):
-    output: str = "runs/varro_daily"
-    env: VarroEnvSection = VarroEnvSection()
+    output: str = "runs/daily"
     daily: DailyConfig = DailyConfig()
 
 
-def _table(forecasts: list[Forecast]) -> dict[str, float]:
-    """The per-day columns: weighted reward, the two rewards, the taskset's metrics."""
+def table_row(forecasts: list[Forecast]) -> dict[str, float]:
+    """The per-day columns: the weighted reward, then each reward and metric's mean."""
     means = component_means(forecasts)  # type: ignore[arg-type]  (same fields as Score)
     row = {"reward": float(np.mean([f.reward for f in forecasts]))}
-    for name in TABLE[1:]:
-        key = f"reward/{name}" if f"reward/{name}" in means else f"metric/{name}"
-        if key in means:
-            row[name] = means[key]
-    return row
+    return row | {key.split("/", 1)[1]: value for key, value in means.items()}
 
 
 @dataclass
@@ -101,39 +81,20 @@ class DailyLoop:
         self.cfg = cfg
         self.trainer = Trainer(cfg)
         self.taskset = load_taskset(cfg.env.taskset)
-        if not hasattr(self.taskset, "make_task"):
-            raise ValueError(
-                f"env.taskset.id {cfg.env.taskset['id']!r} cannot build tasks from a headline "
-                "store: the daily loop needs rlnvr-varro (or a taskset with make_task)"
-            )
-        self.store = HeadlineStore(cfg.daily.store)
+        require(self.taskset, DelayedResolution, "the daily loop")
         self.ledger = ForecastLedger(cfg.output)
         self.last_day: str | None = None
         self.learned: list[str] = []  # forecast days whose resolution has been trained on
 
-    # -- tasks from the store -----------------------------------------------------------------
+    # -- tasks from the taskset -----------------------------------------------------------
 
     def day_tasks(self, day: date) -> list[vf.Task]:
-        """The day's tasks, headlines dealt round-robin; empty when the day is too thin."""
-        d, k = self.cfg.daily, self.cfg.daily.tasks_per_day
-        per_task = self.taskset.config.max_headlines
-        titles = spread(self.store.day(day), per_task * k)
-        if len(titles) < d.min_today * k:
-            return []
-        nxt = (day + timedelta(days=1)).isoformat()
-        return [
-            self.taskset.make_task(f"{day}/{i}", day.isoformat(), titles[i::k], nxt, [])
-            for i in range(k)
-        ]
+        """The day's tasks; empty when the day is too thin."""
+        return self.taskset.open_tasks(day, self.cfg.daily.tasks_per_day)
 
     def resolving_task(self, stored: dict, today: date) -> vf.Task | None:
-        """The stored task with day ``today``'s headlines as its reference, if enough."""
-        d = self.cfg.daily
-        ref = reference(self.store.day(stored["day"]), self.store.day(today), d.reference)
-        if len(ref) < d.min_tomorrow:
-            return None
-        fields = {k: stored[k] for k in ("id", "day", "headlines", "next_day")}
-        return self.taskset.make_task(**fields, next_headlines=ref)
+        """The stored task with what ``today`` knows as its reference, if enough."""
+        return self.taskset.resolve_task(stored, today)
 
     # -- the two halves of a rollout --------------------------------------------------------
 
@@ -221,9 +182,9 @@ class DailyLoop:
             if forecasts:
                 resolved_days.append(past)
                 resolved += forecasts
-        row = {**_table(resolved), **self.learn(resolved, step)} if resolved else {}
+        row = {**table_row(resolved), **self.learn(resolved, step)} if resolved else {}
         if made:
-            row["structure_now"] = _table(made).get("structure", 0.0)
+            row["structure_now"] = table_row(made).get("structure", 0.0)
         if made or resolved:
             t.step = step
             self.last_day = day.isoformat()
@@ -297,7 +258,10 @@ class DailyLoop:
         )
 
 
-def store_days(store: HeadlineStore, first: date | None, last: date | None) -> list[date]:
+def days_between(taskset: DelayedResolution, first: date | None, last: date | None) -> list[date]:
+    """The taskset's days from ``first`` to ``last`` (either end open when None)."""
     return [
-        d for d in store.days() if (first is None or d >= first) and (last is None or d <= last)
+        d
+        for d in taskset.periods()
+        if (first is None or d >= first) and (last is None or d <= last)
     ]

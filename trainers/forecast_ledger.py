@@ -19,7 +19,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from rlnvr.trainers.atomic import atomic_write_text
+from rlnvr.data_pipelines.atomic import atomic_write_text
 from rlnvr.trainers.rollout import Rollout
 
 

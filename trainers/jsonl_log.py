@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from rlnvr.trainers.atomic import atomic_write_text
+from rlnvr.data_pipelines.atomic import atomic_write_text
 
 
 def read_rows(path: Path) -> list[dict]:

@@ -1,24 +1,19 @@
-"""One way to name a model: the bundled default, a local folder, or a Hugging Face hub id.
+"""The trainer's models: the bundled default, a local folder, or a Hugging Face hub id.
 
-Every backend goes through :func:`resolve`, so ``Qwen/Qwen3-0.6B`` on a user's machine and the
-bundled ``rlnvr-tiny`` here take the same code path: MLX through ``mlx_lm.load``, PyTorch through
-``transformers.AutoModelForCausalLM``. A local folder is checked first so that a broken one gives
-an error naming the folder and what is missing, not a stack trace from deep inside a loader.
+All three go through :func:`resolve` (:mod:`rlnvr.data_pipelines.model_folder`), so
+``Qwen/Qwen3-0.6B`` on a user's machine and the bundled ``rlnvr-tiny`` here take the same code
+path: MLX through ``mlx_lm.load``, PyTorch through ``transformers.AutoModelForCausalLM``.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 
+from rlnvr.data_pipelines import model_folder
+from rlnvr.data_pipelines.model_folder import ModelFolderError, check_folder
+
 BUNDLED_NAME = "rlnvr-tiny"
-_HUB_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
-_TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "vocab.json", "tiktoken.model")
-
-
-class ModelFolderError(ValueError):
-    """A model folder that cannot be loaded; the message names the path and the problem."""
+__all__ = ["BUNDLED_NAME", "ModelFolderError", "bundled_model_path", "check_folder", "resolve"]
 
 
 def bundled_model_path() -> Path:
@@ -28,71 +23,16 @@ def bundled_model_path() -> Path:
     return Path(rlnvr.__file__).resolve().parent / "assets" / BUNDLED_NAME
 
 
-def check_folder(path: Path) -> None:
-    """Raise :class:`ModelFolderError` unless ``path`` holds a loadable model."""
-    if not path.is_dir():
-        raise ModelFolderError(f"{path}: model folder does not exist")
-    config = path / "config.json"
-    if not config.exists():
-        raise ModelFolderError(f"{path}: config.json is missing")
-    try:
-        model_type = json.loads(config.read_text()).get("model_type")
-    except json.JSONDecodeError as err:
-        raise ModelFolderError(f"{config}: not valid JSON ({err})") from err
-    if not model_type:
-        raise ModelFolderError(f"{config}: field 'model_type' is missing")
-    weights = sorted(path.glob("*.safetensors"))
-    if not weights:
-        raise ModelFolderError(f"{path}: no *.safetensors weights")
-    for file in weights:
-        _check_safetensors(file)
-    if not any((path / name).exists() for name in _TOKENIZER_FILES):
-        expected = ", ".join(_TOKENIZER_FILES)
-        raise ModelFolderError(f"{path}: no tokenizer (expected one of {expected})")
-
-
-def _check_safetensors(file: Path) -> None:
-    from safetensors import safe_open
-
-    try:
-        with safe_open(str(file), framework="numpy") as handle:
-            names = list(handle.keys())
-    except Exception as err:  # safetensors raises its own error types for bad headers
-        raise ModelFolderError(f"{file}: corrupt safetensors file ({err})") from err
-    if not names:
-        raise ModelFolderError(f"{file}: safetensors file holds no tensors")
-
-
 def resolve(model: str | Path | None) -> str:
-    """Map a user's model argument to what loaders take: a checked folder path or a hub id."""
-    if model in (None, "", BUNDLED_NAME):
-        path = bundled_model_path()
-        check_folder(path)
-        return str(path)
-    path = Path(model).expanduser()
-    if path.exists() or str(model).startswith((".", "/", "~")) or not _HUB_ID.match(str(model)):
-        check_folder(path)
-        return str(path)
-    return str(model)  # a hub id: downloaded (or read from the HF cache) by the loader
+    """A checked folder path or a hub id; empty means the bundled model."""
+    return model_folder.resolve(model or BUNDLED_NAME, {BUNDLED_NAME: bundled_model_path()})
 
 
 def load_mlx(model: str | Path | None = None, adapter_path: str | None = None):
     """``(model, tokenizer)`` through ``mlx_lm.load``; fp32 on CPU, where 16-bit matmuls crawl."""
-    import mlx.core as mx
-    from mlx_lm import load
-
-    net, tokenizer = load(resolve(model), adapter_path=adapter_path)
-    if mx.default_device() == mx.cpu:
-        net.set_dtype(mx.float32)
-    return net, tokenizer
+    return model_folder.load_mlx(resolve(model), adapter_path)
 
 
 def load_torch(model: str | Path | None = None):
     """``(model, tokenizer)`` through ``transformers``, from the same folder or hub id, fp32."""
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    name = resolve(model)
-    net = AutoModelForCausalLM.from_pretrained(name, dtype=torch.float32)
-    net.eval()
-    return net, AutoTokenizer.from_pretrained(name)
+    return model_folder.load_torch(resolve(model))

@@ -24,9 +24,9 @@ import numpy as np
 from mlx.utils import tree_flatten, tree_unflatten
 from mlx_lm.models import qwen3
 
+from rlnvr.data_pipelines.atomic import atomic_write_text, save_safetensors_atomic
 from rlnvr.data_pipelines.pretrain_corpus import Piece, build_corpus
 from rlnvr.data_pipelines.splits import is_heldout
-from rlnvr.trainers.atomic import atomic_write_text, save_safetensors_atomic
 from rlnvr.trainers.jsonl_log import JsonlLog, read_rows, trim_after
 from rlnvr.trainers.tokenizer import END_OF_TEXT, format_chat, save_tokenizer, train_tokenizer
 

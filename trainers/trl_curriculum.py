@@ -26,7 +26,7 @@ from torch.utils.data import Sampler
 from transformers import TrainerCallback
 from trl import GRPOTrainer
 
-from rlnvr.trainers.atomic import atomic_write_text
+from rlnvr.data_pipelines.atomic import atomic_write_text
 from rlnvr.trainers.curriculum import Curriculum
 from rlnvr.trainers.evaluate import component_means
 from rlnvr.trainers.jsonl_log import JsonlLog

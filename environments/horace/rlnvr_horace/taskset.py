@@ -1,15 +1,15 @@
 """Horace taskset: continue an opening line in the style of its author.
 
 A task is a target author and the first sentence of one of their paragraphs
-(``data/tasks.jsonl``, built by ``scripts/make_horace_tasks.py`` from rlnvr's literature
+(``data/tasks.jsonl``, built by ``rlnvr_horace.build`` from rlnvr's literature
 sample). The prompt asks for a continuation in that author's style; the reward reads the
 continuation with a small causal language model (``scoring_model``, default the bundled
 rlnvr-tiny) and compares its cadence (how surprisal, entropy and rank move token by token:
-``rlnvr.rubrics.cadence``) with the author's own prose, scored by the same model (both
+``rlnvr_horace.cadence``) with the author's own prose, scored by the same model (both
 unwrapped to one line per paragraph, see :func:`unwrap`):
 
 * ``signature`` (0.8): closeness to the author's cadence signature (per-feature mean and spread
-  over 150-word chunks of their sample, ``rlnvr.rubrics.signatures``), calibrated per author
+  over 150-word chunks of their sample, ``rlnvr_horace.signatures``), calibrated per author
   and text length: 1 at the median distance of the author's own chunks of the text's length
   (``d_own``), 0 at the median distance of other authors' chunks of that length (``d_other``,
   at least ``d_own + min_gap``), linear between, both interpolated between the calibrated
@@ -19,7 +19,7 @@ unwrapped to one line per paragraph, see :func:`unwrap`):
   policy trained on it learned only to write longer (held-out 0.25 -> 0.50, none of it
   closer at equal length: ``experiments/horace_length_control.py``);
 * ``classifier`` (0.2): the probability that a logistic regression over the same features
-  gives the target author (``rlnvr.rubrics.style_classifier``, numpy only).
+  gives the target author (``rlnvr_horace.style_classifier``, numpy only).
 
 Why 0.8 / 0.2: the classifier's probability stayed at chance (1/16) in every training run,
 whatever it was trained on (``configs/ablations/horace_components.toml``, and the runs in
@@ -37,10 +37,10 @@ recorded as a metric, and ``guards`` switches them off one by one for an ablatio
   ``max_words`` ramps down to 0 at ``hard_max_words`` (longer text averages towards any
   author's mean, which would otherwise pay);
 * ``copying``: the share of the text's word 6-grams found in the literature sample
-  (``rlnvr.rubrics.ngram_overlap``; every author's text, not only the target's) ramps the
+  (``rlnvr_horace.ngram_overlap``; every author's text, not only the target's) ramps the
   factor from 1 at ``copy_start`` to 0 at ``copy_full``: the author's own prose is the easiest
   way to match their signature, so a pasted passage must not pay;
-* ``repetition``: ``rlnvr.rubrics.hacks.repetition`` (0 on 99.9% of literature chunks);
+* ``repetition``: ``rlnvr_horace._vendor.hacks.repetition`` (0 on 99.9% of literature chunks);
 * ``surprisal_range``: the text's mean surprisal more than ``surprisal_margin`` nats outside
   the 5th-95th percentile range of the author's chunks ramps to 0 over ``surprisal_width``
   nats (word salad and degenerate text read far outside any author);
@@ -69,14 +69,15 @@ import numpy as np
 import verifiers.v1 as vf
 from pydantic import Field, model_validator
 
-from rlnvr.data_pipelines.packaged import read_jsonl
-from rlnvr.rubrics import hacks
-from rlnvr.rubrics.cadence import FEATURE_NAMES, cadence_features
-from rlnvr.rubrics.length import word_count
-from rlnvr.rubrics.ngram_overlap import copy_share, load_indexes, merge
-from rlnvr.rubrics.signatures import Signature, load_signatures, signature_distance
-from rlnvr.rubrics.style_classifier import StyleClassifier, load_classifier
-from rlnvr.rubrics.text import as_text
+from rlnvr_horace._vendor import hacks
+from rlnvr_horace._vendor.length import word_count
+from rlnvr_horace._vendor.packaged import read_jsonl
+from rlnvr_horace._vendor.text import as_text
+from rlnvr_horace.cadence import FEATURE_NAMES, cadence_features
+from rlnvr_horace.ngram_overlap import copy_share, load_indexes, merge
+from rlnvr_horace.schedule import CadenceSchedule, schedule_for
+from rlnvr_horace.signatures import Signature, load_signatures, signature_distance
+from rlnvr_horace.style_classifier import StyleClassifier, load_classifier
 
 PACKAGE = "rlnvr_horace"
 PROMPT = "Continue this passage in the style of {author}:\n{opening}"
@@ -91,7 +92,7 @@ _THINK = re.compile(r"^\s*<think>.*?</think>\s*", re.DOTALL)
 
 @dataclass(frozen=True)
 class StyleData:
-    """Everything the reward compares with, as built by ``scripts/make_horace_tasks.py``."""
+    """Everything the reward compares with, as built by ``rlnvr_horace.build``."""
 
     signatures: dict[str, Signature]
     classifier: StyleClassifier
@@ -117,10 +118,10 @@ def style_data() -> StyleData:
 def check_scoring_model(model: str, backend: str) -> None:
     """Raise unless the packaged signatures were built with ``model`` and with the cadence
     features this rlnvr computes (their names and scoring settings, hashed in a tag)."""
-    from rlnvr.rubrics.chunk_features import cadence_extractor
+    from rlnvr_horace.chunk_features import cadence_extractor
 
     meta = style_data().meta
-    rebuild = "rebuild the package data with `python scripts/make_horace_tasks.py --model"
+    rebuild = "rebuild the package data with `python -m rlnvr_horace.build --model"
     if model != meta["model"]:
         raise ValueError(
             f"scoring_model {model!r}: rlnvr-horace's signatures and classifier were built "
@@ -138,7 +139,7 @@ def check_scoring_model(model: str, backend: str) -> None:
 @lru_cache(maxsize=2)
 def scorer(model: str, backend: str):
     """``(model, tokenizer)``, loaded once per process and backend."""
-    from rlnvr.rubrics.token_metrics import load_scorer
+    from rlnvr_horace.token_metrics import load_scorer
 
     return load_scorer(model, backend)
 
@@ -183,7 +184,7 @@ def unwrap(text: str) -> str:
 def cadence_of(text: str, model: str, backend: str) -> dict[str, float]:
     """Cadence features of ``text`` as the packaged chunks were scored (unwrapped, whole, from
     a document start); cached, so every reward and metric of a trace scores it once."""
-    from rlnvr.rubrics.token_metrics import score_text
+    from rlnvr_horace.token_metrics import score_text
 
     if not text.strip():
         return dict.fromkeys(FEATURE_NAMES, 0.0)
@@ -283,6 +284,11 @@ def reply_text(trace: vf.Trace) -> str:
 
 
 class HoraceTask(vf.Task[HoraceData, vf.State, HoraceTaskConfig]):
+    @property
+    def key(self) -> str:
+        """The task's id, so held-out splits survive changes to its data."""
+        return self.data.id
+
     def features_of(self, text: str) -> dict[str, float]:
         return cadence_of(text, self.config.scoring_model, self.config.scoring_backend)
 
@@ -411,3 +417,15 @@ class HoraceTaskset(vf.Taskset[HoraceTask, HoraceConfig]):
                 source=row["source"],
             )
             yield HoraceTask(data, self.config.task)
+
+    # -- phase schedules (rlnvr sample) -----------------------------------------------------
+
+    def schedule_names(self) -> list[str]:
+        """The authors with a signature: each names a cadence schedule."""
+        return sorted(style_data().signatures)
+
+    def phase_schedule(
+        self, name: str, jitter: bool = True, temperature: float = 1.0
+    ) -> CadenceSchedule:
+        """Base, spike and cooldown phases paced by ``name``'s signature (rlnvr_horace.schedule)."""
+        return schedule_for(style_data().signatures[name], temperature, jitter=jitter)

@@ -1,7 +1,7 @@
 """Varro taskset: read one day's headlines, forecast what happens next.
 
 A task is one UTC day t of real RSS headlines (``data/tasks.jsonl``, built by
-``scripts/make_varro_tasks.py`` from the archives through rlnvr's headline store). The prompt
+``rlnvr_varro.build`` from the archives through rlnvr's headline store). The prompt
 shows up to ``max_headlines`` of day t's headlines and asks for one short forecast paragraph
 with five beats. Day t+1's headlines ride in the task data for the reward and never appear
 in the prompt.
@@ -10,12 +10,12 @@ Rewards (separate ``@vf.reward`` components, weights overridable with
 ``[env.taskset.task.rewards] semantic = {weight = ...}``):
 
 * ``semantic`` (0.75): closeness to day t+1's headlines with an echo term against day t
-  (``rlnvr.rubrics.forecast_semantic``);
+  (``rlnvr_varro.semantic``);
 * ``structure`` (0.25): the five beats, counted only in plausible sentences
-  (``rlnvr.rubrics.forecast_structure``).
+  (``rlnvr_varro.structure``).
 
 Each component is multiplied by the same guard, ``length_guard(words) x (1 - leak) x prose``
-(``rlnvr.rubrics.forecast_guard``, ``rlnvr.rubrics.forecast_leak``; prose ramps the share of
+(``rlnvr_varro.guard``, ``rlnvr_varro.leak``; prose ramps the share of
 words in plausible sentences, ``forecast_structure.prose_share``), so empty, overlong,
 meta-talking, instruction-echoing, headline-pasting or word-soup text cannot score well. Metrics:
 ``zeros`` (1.0 when the weighted reward is exactly 0), ``leak``, ``words``, ``quality`` (1.0
@@ -32,23 +32,27 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterator, Mapping
-from typing import Literal
+from datetime import date, timedelta
+from typing import Any, Literal
 
 import verifiers.v1 as vf
 from pydantic import Field
 
-from rlnvr.data_pipelines.packaged import read_jsonl
-from rlnvr.rubrics.embeddings import DEFAULT_MODEL
-from rlnvr.rubrics.forecast_guard import length_guard
-from rlnvr.rubrics.forecast_leak import leak_score
-from rlnvr.rubrics.forecast_semantic import (
+from rlnvr_varro._vendor.embeddings import DEFAULT_MODEL
+from rlnvr_varro._vendor.hacks import ramp
+from rlnvr_varro._vendor.length import word_count
+from rlnvr_varro._vendor.packaged import read_jsonl
+from rlnvr_varro.build import rows_from_store
+from rlnvr_varro.guard import length_guard
+from rlnvr_varro.headline_store import HeadlineStore
+from rlnvr_varro.leak import leak_score
+from rlnvr_varro.selection import reference, spread
+from rlnvr_varro.semantic import (
     SemanticScore,
     semantic_score,
     shared_embedder,
 )
-from rlnvr.rubrics.forecast_structure import prose_share, structure_score
-from rlnvr.rubrics.hacks import ramp
-from rlnvr.rubrics.length import word_count
+from rlnvr_varro.structure import prose_share, structure_score
 
 INSTRUCTION = (
     "Write one short forecast paragraph (40-120 words) about what happens next. Give five "
@@ -94,6 +98,14 @@ class VarroTaskConfig(vf.TaskConfig):
 class VarroConfig(vf.TasksetConfig):
     """Load-time knobs, under ``[env.taskset]``; scoring knobs are under ``task``."""
 
+    store: str | None = None
+    """A headline store folder (``rlnvr varro ingest`` fills it): tasks are built from its days,
+    as the packaged ones were from the archives. Default: the packaged sample."""
+    min_today: int = Field(12, ge=1)
+    """A day needs this many usable headlines (per task) to be forecast from."""
+    min_tomorrow: int = Field(8, ge=1)
+    """A forecast resolves only against at least this many next-day headlines."""
+
     max_headlines: int = Field(15, ge=1, le=20)
     """Day-t headlines shown in each prompt (the packaged pool holds 20 or fewer)."""
     max_reference: int = Field(40, ge=1)
@@ -123,6 +135,11 @@ def _call(fn, available: dict) -> object:
 
 
 class VarroTask(vf.Task[VarroData, vf.State, VarroTaskConfig]):
+    @property
+    def key(self) -> str:
+        """The task's id (its day), so held-out splits survive changes to its data."""
+        return self.data.id
+
     def guard(self, text: str) -> float:
         """length_guard(words) x (1 - leak) x prose: the factor every component is multiplied by."""
         cfg = self.config
@@ -210,18 +227,28 @@ class VarroTask(vf.Task[VarroData, vf.State, VarroTaskConfig]):
 
 
 class VarroTaskset(vf.Taskset[VarroTask, VarroConfig]):
+    """One task per day: the packaged sample, or the days of ``store``.
+
+    Also a delayed-resolution taskset (``rlnvr.trainers.protocols.DelayedResolution``) over its
+    store, for the daily loop: forecast on day t, resolve on day t+1.
+    """
+
     def load(self) -> Iterator[VarroTask]:
-        for row in read_jsonl("rlnvr_varro", "data/tasks.jsonl"):
+        if self.config.store is None:
+            rows = read_jsonl("rlnvr_varro", "data/tasks.jsonl")
+        else:
+            cfg = self.config
+            pool = max(cfg.max_headlines, 20)
+            rows = rows_from_store(
+                self.headline_store(), pool, cfg.max_reference, cfg.min_today, cfg.min_tomorrow
+            )
+        for row in rows:
             yield self.make_task(**row)
 
     def make_task(
         self, id: str, day: str, headlines: list[str], next_day: str, next_headlines: list[str]
     ) -> VarroTask:
-        """One task from a day's headline pool and (possibly not yet known) next-day reference.
-
-        The daily loop builds its tasks here too: on day t with ``next_headlines=[]`` to
-        generate, on day t+1 with the reference filled in to score.
-        """
+        """One task from a day's headline pool and (possibly not yet known) next-day reference."""
         shown = headlines[: self.config.max_headlines]
         data = VarroData(
             id=id,
@@ -232,3 +259,35 @@ class VarroTaskset(vf.Taskset[VarroTask, VarroConfig]):
             next_headlines=next_headlines[: self.config.max_reference],
         )
         return VarroTask(data, self.config.task)
+
+    # -- delayed resolution (the daily loop) ----------------------------------------------
+
+    def headline_store(self) -> HeadlineStore:
+        if self.config.store is None:
+            raise ValueError("env.taskset.store is not set: the daily loop reads a headline store")
+        return HeadlineStore(self.config.store)
+
+    def periods(self) -> list[date]:
+        return self.headline_store().days()
+
+    def open_tasks(self, day: date, count: int) -> list[VarroTask]:
+        """``count`` tasks for ``day``, its headlines dealt round-robin; [] when too thin."""
+        per_task = self.config.max_headlines
+        titles = spread(self.headline_store().day(day), per_task * count)
+        if len(titles) < self.config.min_today * count:
+            return []
+        nxt = (day + timedelta(days=1)).isoformat()
+        return [
+            self.make_task(f"{day}/{i}", day.isoformat(), titles[i::count], nxt, [])
+            for i in range(count)
+        ]
+
+    def resolve_task(self, data: Mapping[str, Any], today: date) -> VarroTask | None:
+        """The stored task with ``today``'s headlines as its reference, if enough."""
+        store = self.headline_store()
+        day = date.fromisoformat(data["day"])
+        ref = reference(store.day(day), store.day(today), self.config.max_reference)
+        if len(ref) < self.config.min_tomorrow:
+            return None
+        fields = {k: data[k] for k in ("id", "day", "headlines", "next_day")}
+        return self.make_task(**fields, next_headlines=ref)

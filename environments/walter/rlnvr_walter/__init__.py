@@ -5,10 +5,10 @@ rlnvr's verifiers v1 taskset; see README.md for the reward, the data and the arg
 
 from rlnvr_walter.taskset import (
     HistoricalPost,
+    RewardParams,
     TransferRef,
     WalterConfig,
     WalterData,
-    WalterScoring,
     WalterTask,
     WalterTaskset,
     shared_embedder,
@@ -19,7 +19,7 @@ __all__ = [
     "TransferRef",
     "WalterConfig",
     "WalterData",
-    "WalterScoring",
+    "RewardParams",
     "WalterTask",
     "WalterTaskset",
     "shared_embedder",

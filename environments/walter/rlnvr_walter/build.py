@@ -1,6 +1,6 @@
 """Build Walter's packaged task data from Bluesky posts (files or folders, any shape).
 
-    python scripts/make_walter_tasks.py [PATHS ...]      # default: data/samples/bluesky
+    python -m rlnvr_walter.build [PATHS ...] [--out DIR]   # default: the repository's samples
 
 Writes three files into ``rlnvr_walter/data/``:
 
@@ -30,19 +30,21 @@ from pathlib import Path
 
 import numpy as np
 
-from rlnvr.data_pipelines.author_baselines import (
+from rlnvr_walter._vendor.atomic import atomic_write_text
+from rlnvr_walter._vendor.embeddings import DEFAULT_MODEL, Embedder
+from rlnvr_walter._vendor.text import prose
+from rlnvr_walter.baselines import (
     DEFAULT_K,
     author_baselines,
     log_engagement,
     posts_by_url,
 )
-from rlnvr.data_pipelines.bluesky_posts import IngestSummary, Post, canonical_url, ingest_paths
-from rlnvr.rubrics.embeddings import DEFAULT_MODEL, Embedder
-from rlnvr.rubrics.engagement import weight_scale
-from rlnvr.rubrics.text import prose
-from rlnvr.trainers.atomic import atomic_write_text
+from rlnvr_walter.engagement import weight_scale
+from rlnvr_walter.posts import IngestSummary, Post, canonical_url, ingest_paths
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
+# The samples the packaged data is built from, in an rlnvr checkout.
+SAMPLES = Path(__file__).resolve().parents[3] / "data" / "samples" / "bluesky"
 TRANSFER_K = 8  # neighbours stored per single-post URL (WalterConfig.transfer_k <= this)
 MAX_POSTS = 50  # historical posts kept per URL (the highest weights)
 
@@ -248,3 +250,22 @@ def build(
         calibration=meta["calibration"],
         bytes={name: len(text.encode("utf-8")) for name, text in files.items()},
     )
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("paths", nargs="*", default=[str(SAMPLES)], help="post files or folders")
+    parser.add_argument(
+        "--out", default=str(DATA_DIR), help="folder to write (default: the package's data/)"
+    )
+    parser.add_argument("--transfer-k", type=int, default=TRANSFER_K)
+    parser.add_argument("--max-posts", type=int, default=MAX_POSTS)
+    args = parser.parse_args(argv)
+    summary = build(args.paths, args.out, transfer_k=args.transfer_k, max_posts=args.max_posts)
+    print(summary.table())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,11 +1,11 @@
 """Walter taskset: write a Bluesky post about a linked article, rewarded by real engagement.
 
 A task is one article (canonical URL, title, description) that real people posted about on
-Bluesky. The reward is RLNVR (``rlnvr.rubrics.engagement``): how closely the written post
+Bluesky. The reward is RLNVR (``rlnvr_walter.engagement``): how closely the written post
 resembles the historical posts about that URL that did unusually well for their authors,
 in [0, 1]; single-post URLs transfer from similar posts about other articles. Each hack
 the similarity reward invites has its own negatively weighted penalty in [0, 1]
-(``rlnvr.rubrics.hacks``), so ``trace.rewards`` shows which one a policy tried and a TOML
+(``rlnvr_walter._vendor.hacks``), so ``trace.rewards`` shows which one a policy tried and a TOML
 file can re-weigh or switch off any of them:
 
     [env.taskset.task.rewards]
@@ -29,11 +29,11 @@ import numpy as np
 import verifiers.v1 as vf
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from rlnvr.data_pipelines.packaged import read_jsonl
-from rlnvr.rubrics import hacks
-from rlnvr.rubrics import text as units
-from rlnvr.rubrics.embeddings import DEFAULT_MODEL, Embedder, shared_embedder
-from rlnvr.rubrics.engagement import TransferMode, engagement_reward, engagement_values
+from rlnvr_walter._vendor import hacks
+from rlnvr_walter._vendor import text as units
+from rlnvr_walter._vendor.embeddings import DEFAULT_MODEL, Embedder, shared_embedder
+from rlnvr_walter._vendor.packaged import read_jsonl
+from rlnvr_walter.engagement import TransferMode, engagement_reward, engagement_values
 
 PACKAGE = "rlnvr_walter"
 MAX_GRAPHEMES = hacks.BLUESKY_LIMIT
@@ -122,8 +122,10 @@ class TransferRef(BaseModel):
     relevance: float
 
 
-class WalterScoring(BaseModel):
-    """How this task is scored, recorded with the task so a trace says how it was scored."""
+class RewardParams(BaseModel):
+    """How this task is scored, recorded with the task so a trace says how it was scored.
+
+    (Not named ``scoring``: verifiers 0.4.1 reserves ``TaskData.scoring``.)"""
 
     model_config = ConfigDict(frozen=True)
     embedding_model: str = DEFAULT_MODEL
@@ -143,7 +145,7 @@ class WalterData(vf.TaskData):
     """The article's description (its link card text)."""
     posts: list[HistoricalPost] = []
     transfer: list[TransferRef] = []
-    scoring: WalterScoring = WalterScoring()
+    reward_params: RewardParams = RewardParams()
 
 
 # --- the task ---------------------------------------------------------------------------
@@ -157,15 +159,16 @@ def reply_text(trace: vf.Trace) -> str:
 class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
     @property
     def key(self) -> str:
-        return self.data.id or self.hash
+        """The task's id (its URL's), so held-out splits survive changes to its data."""
+        return self.data.id
 
     # references and similarities (embeddings are cached by text in the shared embedder)
 
     def _embedder(self) -> Embedder:
-        return shared_embedder(self.data.scoring.embedding_model)
+        return shared_embedder(self.data.reward_params.embedding_model)
 
     def _transfer_posts(self) -> list[tuple[dict, float]]:
-        if self.data.scoring.transfer == "off" or not self.data.transfer:
+        if self.data.reward_params.transfer == "off" or not self.data.transfer:
             return []
         pool = load_pool()
         return [(pool[t.pool], t.relevance) for t in self.data.transfer if 0 <= t.pool < len(pool)]
@@ -186,7 +189,7 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
 
     def _sources(self) -> list[str]:
         """What the prompt showed: pasting any of it is prompt echo."""
-        instruction = INSTRUCTION.format(limit=self.data.scoring.max_graphemes)
+        instruction = INSTRUCTION.format(limit=self.data.reward_params.max_graphemes)
         return [self.data.title, self.data.description, instruction]
 
     # rewards (each visible in trace.rewards; weights are the defaults, TOML overrides them)
@@ -198,7 +201,7 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
         if hacks.is_blank(text) or not self.data.posts:
             return 0.0
         sims = self._similarities(text)
-        s = self.data.scoring
+        s = self.data.reward_params
         own = len(self.data.posts)
         transfer = self._transfer_posts()
         field = "weight" if s.author_baseline else "raw"
@@ -229,7 +232,7 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
     @vf.reward(weight=-1.0)
     async def over_length(self, trace: vf.Trace) -> float:
         """Over the grapheme limit: 0.5 one over, 1 at twice the limit."""
-        return hacks.over_length(reply_text(trace), self.data.scoring.max_graphemes)
+        return hacks.over_length(reply_text(trace), self.data.reward_params.max_graphemes)
 
     @vf.reward(weight=-0.5)
     async def prompt_echo(self, trace: vf.Trace) -> float:
@@ -306,7 +309,7 @@ class WalterTaskset(vf.Taskset[WalterTask, WalterConfig]):
     def load(self) -> Iterator[WalterTask]:
         cfg = self.config
         meta = load_meta()
-        scoring = WalterScoring(
+        params = RewardParams(
             embedding_model=cfg.embedding_model,
             sim_low=cfg.sim_low,
             sim_high=cfg.sim_high,
@@ -335,6 +338,6 @@ class WalterTaskset(vf.Taskset[WalterTask, WalterConfig]):
                 description=row["description"],
                 posts=[HistoricalPost(**p) for p in row["posts"]],
                 transfer=transfer if cfg.transfer != "off" else [],
-                scoring=scoring,
+                reward_params=params,
             )
             yield WalterTask(data, cfg.task)

@@ -1,0 +1,237 @@
+"""Build the Horace taskset's package data from the bundled literature sample.
+
+    python -m rlnvr_horace.build [LITERATURE_DIR] [--model rlnvr-tiny] [--cache F]
+
+LITERATURE_DIR (default ``data/samples/literature``) is read with
+``rlnvr_horace._vendor.literature.iter_documents``. Every author with at least
+``--min-words`` words of text becomes a target; the script writes, into
+``environments/horace/rlnvr_horace/data/``:
+
+- ``tasks.jsonl``: up to ``--per-author`` opening lines per author, each the first sentence
+  (8-40 words, narration, not dialogue) of a paragraph, spread evenly over the author's
+  documents: ``{"id", "author", "opening", "source"}``;
+- ``signatures.json``: each author's cadence signature over ``--chunk-words``-word chunks (about
+  the length of a completion) under the scoring model, and in its meta the calibration the
+  reward uses, per text length (:data:`CALIBRATION_WORDS`): ``d_own``, the median signature
+  distance of the author's own chunks of that many words, and ``d_other``, that of every
+  other target author's. Per length because a short text's features are noisier estimates,
+  so it lies further from every signature: calibrated at one length, the reward would pay
+  for writing longer (a policy trained that way learned exactly that);
+- ``classifier.json``: a multinomial logistic regression over the same chunks' cadence features
+  (``rlnvr_horace.style_classifier``: fitted here with scikit-learn, evaluated with numpy);
+- ``ngrams.npz``: hashed word 6-grams of every author's sample text, targets or not, for the
+  copy guard (``rlnvr_horace.ngram_overlap``).
+
+Chunks are cut from the unwrapped text (``rlnvr_horace.taskset.unwrap``: one line per
+paragraph), the form the reward reads a completion in.
+
+Rerunnable and deterministic: the same sample and model give byte-identical files. Scoring the
+corpus takes a few minutes on a CPU; ``--cache`` keeps each chunk's features (keyed by model,
+feature set and chunk text) so a rerun only refits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+from collections import defaultdict
+from dataclasses import replace
+from pathlib import Path
+
+from rlnvr_horace._vendor.literature import Document, iter_documents
+from rlnvr_horace.chunk_features import cadence_extractor, corpus_features
+from rlnvr_horace.chunks import chunk_documents, spread
+from rlnvr_horace.ngram_overlap import build_index, save_indexes
+from rlnvr_horace.signatures import build_signatures, save_signatures, signature_distance
+from rlnvr_horace.style_classifier import fit, save_classifier
+from rlnvr_horace.taskset import paragraphs, unwrap
+
+CALIBRATION_WORDS = (40, 80, 150, 300)  # the reward's range: min_words .. max_words
+CALIBRATION_CHUNKS = 60  # per author and length
+# The sample the packaged data is built from, in an rlnvr checkout.
+DEFAULT_SRC = Path(__file__).resolve().parents[3] / "data" / "samples" / "literature"
+DEFAULT_OUT = Path(__file__).resolve().parent / "data"
+
+# How the prompt names an author (the sample's file names abbreviate them).
+DISPLAY = {
+    "ABronte": "Anne Brontë",
+    "Austen": "Jane Austen",
+    "CBronte": "Charlotte Brontë",
+    "Dickens": "Charles Dickens",
+    "EBronte": "Emily Brontë",
+    "Eliot": "George Eliot",
+    "Fielding": "Henry Fielding",
+    "Richardson": "Samuel Richardson",
+    "Sterne": "Laurence Sterne",
+    "Thackeray": "William Makepeace Thackeray",
+    "Trollope": "Anthony Trollope",
+    "F Scott Fitzgerald": "F. Scott Fitzgerald",
+    "P G Wodehouse": "P. G. Wodehouse",
+    "O Henry": "O. Henry",
+    "Guy De Maupassant": "Guy de Maupassant",
+}
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’']?\s+")
+_ABBREVIATIONS = {"mr.", "mrs.", "dr.", "st.", "messrs.", "mme.", "mlle.", "mons.", "no.", "esq."}
+_BAD_CHARS = re.compile(r"[\d_\[\]{}<>|*#@/\\]")
+
+
+def author_of(doc: Document) -> str:
+    return DISPLAY.get(doc.author, doc.author)
+
+
+def opening_of(paragraph: str, min_words: int = 8, max_words: int = 40) -> str | None:
+    """The paragraph's first sentence if it makes a good prompt: narration (not a quotation)
+    of ``min_words``-``max_words`` words, plain prose: no digits or markup, no heading run into
+    it ("CHAPTER IV The Green Silk Purse Poor Joe's..."), no title-case list, quotes balanced."""
+    sentence = _SENTENCE_END.split(paragraph.strip(), maxsplit=1)[0].strip()
+    words = sentence.split()
+    if not min_words <= len(words) <= max_words or not sentence[0].isupper():
+        return None
+    if sentence[-1] not in ".!?" or words[-1].lower() in _ABBREVIATIONS:
+        return None
+    bare = [re.sub(r"[^A-Za-z]", "", w) for w in words]
+    if _BAD_CHARS.search(sentence) or any(len(w) > 1 and w.isupper() for w in bare):
+        return None
+    if sum(w[:1].isupper() for w in bare[1:]) > 0.4 * len(bare):
+        return None
+    balanced = sentence.count('"') % 2 == 0 and sentence.count("“") == sentence.count("”")
+    return sentence if balanced else None
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower().replace("ë", "e")).strip("-")
+
+
+def task_rows(documents: list[Document], authors: list[str], per_author: int) -> list[dict]:
+    """Up to ``per_author`` openings per author, spread over their documents in order."""
+    candidates: dict[str, list[dict]] = defaultdict(list)
+    for doc in documents:
+        author = author_of(doc)
+        if author not in authors:
+            continue
+        for i, paragraph in enumerate(paragraphs(doc.text)):
+            opening = opening_of(paragraph)
+            if opening:
+                source = f"{doc.form}/{doc.title}"
+                candidates[author].append(
+                    {
+                        "id": f"{slug(author)}/{slug(doc.title)}/{i}",
+                        "author": author,
+                        "opening": opening,
+                        "source": source,
+                    }
+                )
+    rows = []
+    for author in authors:
+        found = candidates[author]
+        rows.extend(found[i] for i in spread(len(found), per_author))
+    return rows
+
+
+def medians(authors: list[str], rows: list[dict], signatures: dict) -> dict[str, tuple]:
+    """Per target author: (median distance of their own chunks, of other authors' chunks)."""
+    out = {}
+    for author, signature in signatures.items():
+        own, other = [], []
+        for who, features in zip(authors, rows, strict=True):
+            (own if who == author else other).append(signature_distance(features, signature))
+        out[author] = (statistics.median(own), statistics.median(other))
+    return out
+
+
+def calibrate(targets: list[Document], signatures: dict, args) -> dict[str, dict]:
+    """Per target author, ``{"words": [...], "d_own": [...], "d_other": [...]}`` over
+    :data:`CALIBRATION_WORDS`, from up to ``CALIBRATION_CHUNKS`` chunks per author at each
+    length, spread over their text (the same cap at every length, so that ``d_other`` weighs
+    the other authors alike at every length)."""
+    out = {a: {"words": [], "d_own": [], "d_other": []} for a in signatures}
+    for words in CALIBRATION_WORDS:
+        by_author = defaultdict(list)
+        for chunk in chunk_documents(targets, words):
+            by_author[DISPLAY.get(chunk.author, chunk.author)].append(chunk)
+        picks = [(cs, spread(len(cs), CALIBRATION_CHUNKS)) for cs in by_author.values()]
+        chunks = [cs[i] for cs, indices in picks for i in indices]
+        authors = [DISPLAY.get(c.author, c.author) for c in chunks]
+        rows = corpus_features(chunks, args.model, args.backend, args.cache)
+        for author, (own, other) in medians(authors, rows, signatures).items():
+            out[author]["words"].append(words)
+            out[author]["d_own"].append(round(own, 6))
+            out[author]["d_other"].append(round(other, 6))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("src", nargs="?", type=Path, default=DEFAULT_SRC)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--model", default="rlnvr-tiny", help="scoring model")
+    parser.add_argument("--backend", default="torch", choices=["torch", "mlx"])
+    parser.add_argument("--chunk-words", type=int, default=150)
+    parser.add_argument("--min-words", type=int, default=3000, help="words a target needs")
+    parser.add_argument("--per-author", type=int, default=8, help="openings per author")
+    parser.add_argument("--c", type=float, default=0.03, help="classifier's inverse L2 penalty")
+    parser.add_argument("--z-clip", type=float, default=4.0, help="cap on standardised features")
+    parser.add_argument("--cache", type=Path, default=Path("runs") / "horace_features.jsonl")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (1: a busy CPU)")
+    args = parser.parse_args()
+    if args.backend == "torch":
+        import torch
+
+        torch.set_num_threads(args.threads)
+
+    documents = list(iter_documents(args.src))
+    totals: dict[str, int] = defaultdict(int)
+    for doc in documents:
+        totals[author_of(doc)] += len(doc.text.split())
+    authors = sorted(a for a, n in totals.items() if n >= args.min_words)
+
+    tasks = task_rows(documents, authors, args.per_author)
+    # scored as the reward scores a completion: hard-wrapped lines joined into paragraphs
+    targets = [replace(d, text=unwrap(d.text)) for d in documents if author_of(d) in authors]
+    chunks = chunk_documents(targets, args.chunk_words)
+    chunk_authors = [DISPLAY.get(c.author, c.author) for c in chunks]
+    rows = corpus_features(chunks, args.model, args.backend, args.cache)
+    extractor, _ = cadence_extractor(args.model, args.backend)
+    meta = {"model": args.model, "chunk_words": args.chunk_words, "extractor": extractor}
+    signatures = build_signatures(chunk_authors, rows, meta)
+    calibration = calibrate(targets, signatures, args)
+    signatures = {
+        a: replace(s, meta=s.meta | {"calibration": calibration[a]}) for a, s in signatures.items()
+    }
+    classifier = fit(rows, chunk_authors, c=args.c, z_clip=args.z_clip, meta=meta)
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in tasks)
+    (args.out / "tasks.jsonl").write_text(lines, encoding="utf-8")
+    save_signatures(args.out / "signatures.json", signatures)
+    save_classifier(args.out / "classifier.json", classifier)
+    texts: dict[str, list[str]] = defaultdict(list)
+    for doc in documents:
+        texts[author_of(doc)].append(doc.text)
+    save_indexes(args.out / "ngrams.npz", {a: build_index(t) for a, t in texts.items()})
+
+    predicted = classifier.predict_proba(classifier.matrix(rows)).argmax(axis=1)
+    hits = sum(classifier.classes[k] == a for k, a in zip(predicted, chunk_authors, strict=True))
+    print(f"{len(tasks)} tasks, {len(authors)} authors, {len(chunks)} chunks")
+    print(f"classifier: in-sample accuracy {hits / len(rows):.3f} (chance {1 / len(authors):.3f})")
+    lengths = calibration[authors[0]]["words"]
+    head = " | ".join(f"d_own / d_other at {n} words" for n in lengths)
+    print(f"| author | words | tasks | chunks | {head} |")
+    print("|---|---:|---:|---:|" + "---:|" * len(lengths))
+    for author in authors:
+        cal = calibration[author]
+        pairs = " | ".join(
+            f"{o:.3f} / {d:.3f}" for o, d in zip(cal["d_own"], cal["d_other"], strict=True)
+        )
+        print(
+            f"| {author} | {totals[author]} | {sum(t['author'] == author for t in tasks)} | "
+            f"{signatures[author].n_chunks} | {pairs} |"
+        )
+    for path in sorted(args.out.iterdir()):
+        print(f"{path.name}: {path.stat().st_size / 1024:.0f} KB")
+
+
+if __name__ == "__main__":
+    main()

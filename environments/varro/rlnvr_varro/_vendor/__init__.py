@@ -1,0 +1,1 @@
+# Generated from rubrics/ and data_pipelines/ by scripts/vendor.py: do not edit.

