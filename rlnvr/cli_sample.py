@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 console = Console()
+PLAN_SHOWN = 60  # tokens of the phase plan printed, one letter each
 
 
 def sample(
@@ -58,10 +59,12 @@ def sample(
         else source.phase_schedule(schedule, jitter=jitter, temperature=temperature)
     )
     net, tokenizer = load_mlx(model)
-    for name in dict.fromkeys(plan.phases(max_tokens, seed)):
+    phases = plan.phases(max_tokens, seed)
+    for name in dict.fromkeys(phases):
         p = plan.sampling(name)
         console.print(f"[dim]{name}: temperature {p.temperature:.2f}, top-p {p.top_p}, "
                       f"top-k {p.top_k or 'off'}[/dim]")  # fmt: skip
+    console.print(f"[dim]plan: {''.join(name[0] for name in phases[:PLAN_SHOWN])}[/dim]")
     for i in range(n):
         out = generate_phased(net, tokenizer, prompt, plan, max_tokens, seed + i)
         console.rule(f"seed {seed + i}: {len(out.token_ids)} tokens ({out.finish_reason})")

@@ -9,7 +9,7 @@ from rich.console import Console
 
 console = Console()
 PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
-PROMPT_CHARS = 300  # of each task's prompt, shown as the table's title
+PROMPT_CHARS = 800  # of each task's prompt (its last message), shown above its table
 
 
 def _components(rewards: dict[str, float], weights: dict[str, float]) -> str:
@@ -18,9 +18,9 @@ def _components(rewards: dict[str, float], weights: dict[str, float]) -> str:
     return "\n".join(f"{n} {rewards[n]:.2f}" for n in shown)
 
 
-def _title(task) -> str:
-    prompt = task.data.prompt if isinstance(task.data.prompt, str) else str(task.data.prompt)
-    text = " ".join(prompt.split())
+def _prompt_text(task) -> str:
+    prompt = task.data.prompt
+    text = prompt if isinstance(prompt, str) else str(prompt[-1].content if prompt else "")
     return text if len(text) <= PROMPT_CHARS else text[: PROMPT_CHARS - 1] + "…"
 
 
@@ -77,8 +77,8 @@ def show(
         table.add_column("reply", ratio=1)
         table.add_column("reward", justify="right", width=6)
         table.add_column("components", width=24)
-        table.title = Text(f"{i + 1}. {_title(task)}", style="bold")
-        table.caption = Text(f"task {task.key}")
+        console.rule(f"{i + 1}. task {task.key}")
+        console.print(_prompt_text(task), markup=False, highlight=False, soft_wrap=True)
         for name, replies in result.replies.items():
             reply = replies[i]
             text = Text(reply.text + (" [cut at max tokens]" if reply.truncated else ""))

@@ -81,7 +81,8 @@ def vendored_text(module: str) -> str:
 def expected(env: str) -> dict[Path, bytes]:
     """Every generated file of ``env``'s package, path -> content."""
     package = REPO / "environments" / env / f"rlnvr_{env}"
-    files = {package / "_vendor" / "__init__.py": HEADER.format(source="rubrics/ and data_pipelines/")}
+    init = HEADER.format(source="rubrics/ and data_pipelines/")
+    files = {package / "_vendor" / "__init__.py": init}
     files |= {package / "_vendor" / f"{m}.py": vendored_text(m) for m in needed(env)}
     out = {path: text.encode("utf-8") for path, text in files.items()}
     for name, src in ASSETS.get(env, {}).items():

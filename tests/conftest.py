@@ -40,3 +40,19 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="session")
+def mlx_server(tmp_path_factory):
+    """A real OpenAI-compatible server (mlx_lm.server) for the bundled model, one per session."""
+    from fixtures.mlx_server import serve
+
+    with serve(tmp_path_factory.mktemp("mlx_server")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def uv_dir(tmp_path_factory) -> Path:
+    from fixtures.uv import uv_executable
+
+    return uv_executable(tmp_path_factory.mktemp("uv")).parent

@@ -25,6 +25,15 @@ HONEST = {
     ),
 }
 
+# Scored against the honest text in the standalone install: a task its honest text fits
+# (Horace: the Poe imitation on a Poe task) and a cheap attack that must score lower.
+HONEST_TASK = {"rlnvr-horace": "edgar-allan-poe/the-cask-of-amontillado/0"}
+ADVERSARIAL = {
+    "rlnvr-varro": "Forecast forecast forecast. " * 12,
+    "rlnvr-walter": "#news #bluesky #tech #ai #follow #like #share #viral " * 3,
+    "rlnvr-horace": "the the the the the the the the the the the the " * 6,
+}
+
 
 def load(env_id: str):
     cls = taskset_class(env_id)  # how verifiers resolves `--env.taskset.id`

@@ -1,15 +1,12 @@
-"""Cadence-aware sampling (rlnvr.trainers.cadence_sampler) and `rlnvr horace sample`."""
+"""Cadence schedules (rlnvr_horace.schedule), the phased sampler (rlnvr.trainers.
+phased_sampler) that draws with them, and `rlnvr sample`."""
 
 import numpy as np
 import pytest
 
-from rlnvr.trainers.cadence_sampler import (
-    CadenceSchedule,
-    PhaseSampling,
-    generate_cadenced,
-    prompt_ids,
-    schedule_for,
-)
+from rlnvr.trainers.phased_sampler import PlainSchedule, generate_phased, prompt_ids
+from rlnvr.trainers.protocols import PhasedTaskset
+from rlnvr_horace.schedule import CadenceSchedule, PhaseSampling, schedule_for
 
 PROMPT = "It was a dark and stormy night, and the rain fell in torrents."
 
@@ -91,7 +88,7 @@ def test_phases_follow_the_schedule_and_cooldown_is_drawn_as_configured(tiny_mlx
         spike=PhaseSampling(1.5, top_p=0.98, top_k=200),
         cooldown=PhaseSampling(0.0),
     )
-    out = generate_cadenced(model, tokenizer, PROMPT, schedule, max_tokens=42, seed=3)
+    out = generate_phased(model, tokenizer, PROMPT, schedule, max_tokens=42, seed=3)
     n = len(out.token_ids)
     assert n > 14 and out.phases == [schedule.phase_at(i) for i in range(n)]
     assert out.phases[:7] == ["base", "base", "spike", "spike", "cooldown", "cooldown", "cooldown"]
@@ -108,9 +105,9 @@ def test_phases_follow_the_schedule_and_cooldown_is_drawn_as_configured(tiny_mlx
 def test_generation_is_seeded(tiny_mlx, signatures):
     model, tokenizer = tiny_mlx
     schedule = schedule_for(signatures["Edgar Allan Poe"])
-    a = generate_cadenced(model, tokenizer, PROMPT, schedule, max_tokens=30, seed=7)
-    b = generate_cadenced(model, tokenizer, PROMPT, schedule, max_tokens=30, seed=7)
-    c = generate_cadenced(model, tokenizer, PROMPT, schedule, max_tokens=30, seed=8)
+    a = generate_phased(model, tokenizer, PROMPT, schedule, max_tokens=30, seed=7)
+    b = generate_phased(model, tokenizer, PROMPT, schedule, max_tokens=30, seed=7)
+    c = generate_phased(model, tokenizer, PROMPT, schedule, max_tokens=30, seed=8)
     assert a == b
     assert a.token_ids != c.token_ids
     assert a.phases == schedule.phases(30, seed=7)[: len(a.phases)]
@@ -119,8 +116,19 @@ def test_generation_is_seeded(tiny_mlx, signatures):
 
 def test_plain_schedule_is_one_phase(tiny_mlx):
     model, tokenizer = tiny_mlx
-    out = generate_cadenced(model, tokenizer, PROMPT, CadenceSchedule.plain(), 12, seed=0)
+    plain = PlainSchedule(PhaseSampling(1.0))
+    out = generate_phased(model, tokenizer, PROMPT, plain, 12, seed=0)
     assert set(out.phases) == {"base"}
+
+
+def test_horace_taskset_offers_its_authors_schedules(signatures):
+    from rlnvr.trainers.tasksets import load_taskset
+
+    taskset = load_taskset({"id": "rlnvr-horace"})
+    assert isinstance(taskset, PhasedTaskset)
+    assert list(taskset.schedule_names()) == sorted(signatures)
+    schedule = taskset.phase_schedule("Jane Austen", jitter=False, temperature=0.5)
+    assert schedule == schedule_for(signatures["Jane Austen"], 0.5, jitter=False)
 
 
 def test_cli_sample_end_to_end():
@@ -128,7 +136,8 @@ def test_cli_sample_end_to_end():
 
     from rlnvr.cli import app
 
-    args = ["horace", "sample", "--author", "Edgar Allan Poe", "--prompt", PROMPT]
+    args = ["sample", "--taskset", "rlnvr-horace", "--schedule", "Edgar Allan Poe"]
+    args += ["--prompt", PROMPT]
     runner = CliRunner()
     result = runner.invoke(app, [*args, "--n", "2", "--max-tokens", "20"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
@@ -136,9 +145,18 @@ def test_cli_sample_end_to_end():
     assert result.output.count(PROMPT) == 2
     plain = runner.invoke(app, [*args, "--plain", "--max-tokens", "5"], env={"COLUMNS": "200"})
     assert plain.exit_code == 0 and "spike" not in plain.output
-    regular = runner.invoke(app, [*args, "--regular", "--max-tokens", "5"], env={"COLUMNS": "200"})
-    assert regular.exit_code == 0 and "(CV 0.00)" in regular.output
+    regular = runner.invoke(app, [*args, "--regular", "--max-tokens", "60"], env={"COLUMNS": "200"})
+    assert regular.exit_code == 0, regular.output
+    plan = next(line for line in regular.output.splitlines() if line.startswith("plan: "))[6:]
+    cycle = plan[: plan.index("c" * 3) + 3]  # Poe's regular cycle: base, spikes, 3 cooldowns
+    assert plan == (cycle * 60)[: len(plan)]
     unknown = runner.invoke(
-        app, ["horace", "sample", "--author", "Nobody", "--prompt", "x"], env={"COLUMNS": "200"}
-    )
-    assert unknown.exit_code != 0 and "unknown author" in unknown.output
+        app, ["sample", "--taskset", "rlnvr-horace", "--schedule", "Nobody", "--prompt", "x"],
+        env={"COLUMNS": "200"},
+    )  # fmt: skip
+    assert unknown.exit_code != 0 and "unknown schedule" in unknown.output
+    walter = runner.invoke(
+        app, ["sample", "--taskset", "rlnvr-walter", "--schedule", "x", "--prompt", "x"],
+        env={"COLUMNS": "200"},
+    )  # fmt: skip
+    assert walter.exit_code != 0 and "PhasedTaskset" in str(walter.exception)

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,6 +21,7 @@ from rlnvr_varro.archives import import_archives
 from rlnvr_varro.headline_store import HeadlineStore
 
 DAYS = [date(2025, 8, 1), date(2025, 8, 2), date(2025, 8, 3)]
+CONFIG = Path(__file__).resolve().parent.parent / "configs" / "varro_daily.toml"
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +37,8 @@ def loop_config(out, store) -> DailyLoopConfig:
             "output": str(out),
             "sampling": {"max_tokens": 24},
             "trainer": {"group_size": 3, "minibatches": 1, "learning_rate": 1e-3, "seed": 1},
-            "daily": {"store": str(store), "tasks_per_day": 1},
+            "daily": {"tasks_per_day": 1},
+            "env": {"taskset": {"id": "rlnvr-varro", "store": str(store)}},
         }
     )
 
@@ -140,9 +143,9 @@ TINY_RUN = [
 ]
 
 
-def varro_cli(command: str, *args: str) -> str:
-    """Run ``rlnvr varro COMMAND ARGS`` in a fresh process (as a user would); its stdout."""
-    cmd = [sys.executable, "-m", "rlnvr.cli", "varro", command, *args, *TINY_RUN]
+def loop_cli(command: str, *args: str) -> str:
+    """Run ``rlnvr COMMAND ARGS`` in a fresh process (as a user would); its stdout."""
+    cmd = [sys.executable, "-m", "rlnvr.cli", command, *args, *TINY_RUN]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
@@ -151,10 +154,14 @@ def varro_cli(command: str, *args: str) -> str:
 @pytest.mark.slow
 def test_backtest_cli_prints_the_day_table_and_held_out_reward(tmp_path, samples):
     days = ["--from", "2025-08-01", "--to", "2025-08-02", "--eval-days", "1"]
-    where = ["--archive", str(samples / "headlines"), "--output", str(tmp_path / "bt")]
-    lines = varro_cli("backtest", *days, *where, "--env.eval.samples", "1").splitlines()
+    store = tmp_path / "store"
+    ingest = [sys.executable, "-m", "rlnvr.cli", "varro", "ingest", "--store", str(store)]
+    done = subprocess.run([*ingest, "--archive", str(samples / "headlines")], capture_output=True)
+    assert done.returncode == 0, done.stderr
+    where = ["@", str(CONFIG), "--env.taskset.store", str(store), "--output", str(tmp_path / "bt")]
+    lines = loop_cli("backtest", *days, *where, "--env.eval.samples", "1").splitlines()
     header = "| day | made | resolved | reward | semantic | structure | zeros | leak | words |"
-    assert header + " quality | log ratio |" in lines
+    assert header + " quality | sim_tomorrow | sim_today | log ratio |" in lines
     assert any(line.startswith("| 2025-08-02 | 2 | 2025-08-01 | ") for line in lines)
     assert "held-out days: 2025-08-03" in lines
     assert any(line.startswith("before: reward ") for line in lines)
@@ -164,10 +171,10 @@ def test_backtest_cli_prints_the_day_table_and_held_out_reward(tmp_path, samples
 @pytest.mark.slow
 def test_daily_cli_resolves_yesterday_on_the_next_run(tmp_path, store_dir):
     out = tmp_path / "live"
-    where = ["--no-ingest", "--output", str(out), "--daily.store", str(store_dir)]
+    where = ["@", str(CONFIG), "--output", str(out), "--env.taskset.store", str(store_dir)]
     for day in ("2025-08-01", "2025-08-02"):
-        varro_cli("daily", "--day", day, *where)
-    again = varro_cli("daily", "--day", "2025-08-02", *where)
+        loop_cli("daily", "--day", day, *where)
+    again = loop_cli("daily", "--day", "2025-08-02", *where)
     assert "| 2025-08-02 |" not in again  # already done: skipped
     ledger = ForecastLedger(out)
     assert ledger.is_resolved("2025-08-01") and ledger.pending() == ["2025-08-02"]

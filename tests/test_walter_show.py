@@ -1,8 +1,10 @@
-"""`rlnvr walter show` and the taskset-agnostic before/after comparison behind it."""
+"""`rlnvr show` and the taskset-agnostic before/after comparison behind it."""
 
 import os
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
 
 from rlnvr.trainers.compare import compare, pick_tasks
 from rlnvr.trainers.config import EvalConfig
@@ -10,6 +12,8 @@ from rlnvr.trainers.models import bundled_model_path, load_mlx
 from rlnvr.trainers.rollout import SamplingConfig
 from rlnvr.trainers.tasksets import load_tasks
 from rlnvr.trainers.trainer import split_tasks
+
+CONFIG = Path(__file__).resolve().parent.parent / "configs" / "walter.toml"
 
 
 def test_pick_tasks_is_seeded_and_keeps_task_order():
@@ -52,14 +56,15 @@ def rlnvr_cli(*args: str) -> subprocess.CompletedProcess:
 def test_cli_shows_base_and_trained_posts_on_held_out_urls():
     bundled = str(bundled_model_path())
     out = rlnvr_cli(
-        "walter", "show", "--model", "rlnvr-tiny", "--trained", bundled, "--urls", "2",
-        "--max-tokens", "24", "--seed", "0",
+        "show", "@", str(CONFIG), "--model.path", "rlnvr-tiny", "--trained", bundled,
+        "--tasks", "2", "--sampling.max-tokens", "24", "--seed", "0",
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
-    _, heldout = split_tasks(load_tasks({"id": "rlnvr-walter"}), EvalConfig(max_tasks=10**9))
+    split = EvalConfig(**tomllib.loads(CONFIG.read_text())["env"]["eval"])
+    _, heldout = split_tasks(load_tasks({"id": "rlnvr-walter"}), split)
     for task in pick_tasks(heldout, 2, seed=0):
-        assert task.data.url in out.stdout and task.data.title in out.stdout
+        assert task.key in out.stdout and task.data.title in out.stdout
     assert out.stdout.count("engagement") >= 4  # each post's main reward component
-    assert "mean reward (2 URLs)" in out.stdout and bundled in out.stdout
-    missing = rlnvr_cli("walter", "show", "--urls", "2")
+    assert "mean reward (2 tasks)" in out.stdout and bundled in out.stdout
+    missing = rlnvr_cli("show", "@", str(CONFIG), "--tasks", "2")
     assert missing.returncode != 0 and "--trained FOLDER or --adapters FOLDER" in missing.stderr

@@ -3,7 +3,7 @@
     python -m rlnvr_horace.build [LITERATURE_DIR] [--model rlnvr-tiny] [--cache F]
 
 LITERATURE_DIR (default ``data/samples/literature``) is read with
-``rlnvr_horace._vendor.literature.iter_documents``. Every author with at least
+``rlnvr_horace._vendor.literature.read_corpus`` (a user's corpus too). Every author with at least
 ``--min-words`` words of text becomes a target; the script writes, into
 ``environments/horace/rlnvr_horace/data/``:
 
@@ -40,7 +40,7 @@ from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
 
-from rlnvr_horace._vendor.literature import Document, iter_documents
+from rlnvr_horace._vendor.literature import Document, read_corpus
 from rlnvr_horace.chunk_features import cadence_extractor, corpus_features
 from rlnvr_horace.chunks import chunk_documents, spread
 from rlnvr_horace.ngram_overlap import build_index, save_indexes
@@ -181,7 +181,7 @@ def main() -> None:
 
         torch.set_num_threads(args.threads)
 
-    documents = list(iter_documents(args.src))
+    documents = read_corpus(args.src)
     totals: dict[str, int] = defaultdict(int)
     for doc in documents:
         totals[author_of(doc)] += len(doc.text.split())

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rlnvr_horace._vendor.literature import Document, iter_documents
+from rlnvr_horace._vendor.literature import Document, read_corpus
 
 _WORD = re.compile(r"\S+")
 
@@ -79,5 +79,5 @@ def chunk_documents(
 
 
 def load_chunks(root: Path, n_words: int, max_per_document: int | None = None) -> list[Chunk]:
-    """Chunks of the literature folder ``root`` (see :func:`iter_documents` for its layout)."""
-    return chunk_documents(iter_documents(Path(root)), n_words, max_per_document)
+    """Chunks of the corpus ``root`` (see :func:`read_corpus` for the layouts it reads)."""
+    return chunk_documents(read_corpus(Path(root)), n_words, max_per_document)

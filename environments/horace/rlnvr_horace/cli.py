@@ -23,7 +23,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from rlnvr_horace._vendor.literature import Document, iter_documents, strip_gutenberg
+from rlnvr_horace._vendor.literature import CorpusError, Document, read_corpus
 
 console = Console()
 app = typer.Typer(
@@ -34,29 +34,15 @@ DEFAULT_DATA = Path("data/samples/literature")
 SUMMARY = ("surprisal_mean", "surprisal_std", "spike_rate", "ipi_mean", "cooldown_drop", "acf1")
 
 
-def _author_from_folder(name: str) -> str:
-    return " ".join(part.capitalize() for part in name.replace("_", " ").split())
-
-
-def _text_file(path: Path) -> Document:
-    text = strip_gutenberg(path.read_text(encoding="utf-8", errors="replace"))
-    form = "poem" if {"poem", "poems"} & set(path.parts) else "prose"
-    title = path.stem.replace("_", " ")
-    return Document(_author_from_folder(path.parent.name), title, form, path, text)
-
-
 def find_documents(paths: list[Path]) -> list[Document]:
-    """Documents under ``paths``: literature folders, folders of .txt files, or .txt files."""
+    """Documents under ``paths``: corpus folders, CSV manifests or .txt files
+    (:func:`rlnvr_horace._vendor.literature.read_corpus` says which layouts)."""
     docs: list[Document] = []
     for path in paths:
-        if not path.exists():
-            raise typer.BadParameter(f"{path}: no such file or folder")
-        if path.is_file():
-            docs.append(_text_file(path))
-        elif (path / "british_fiction").is_dir() or (path / "horace_corpus").is_dir():
-            docs.extend(iter_documents(path))
-        else:
-            docs.extend(_text_file(p) for p in sorted(path.rglob("*.txt")))
+        try:
+            docs.extend(read_corpus(path))
+        except CorpusError as err:
+            raise typer.BadParameter(str(err)) from None
     docs = [d for d in docs if d.text.strip()]
     if not docs:
         raise typer.BadParameter(f"no non-empty .txt documents under {', '.join(map(str, paths))}")

@@ -97,12 +97,6 @@ class CadenceSchedule:
         if self.interval_cv < 0:
             raise ValueError(f"interval_cv must be >= 0, got {self.interval_cv}")
 
-    @classmethod
-    def plain(cls, temperature: float = 1.0, top_p: float = 1.0, top_k: int = 0):
-        """One phase for every token: ordinary sampling, through the same code path."""
-        phase = PhaseSampling(temperature, top_p, top_k)
-        return cls(1, 0, 0, phase, phase, phase)
-
     def phase_at(self, step: int) -> str:
         """The phase of the ``step``-th generated token (0-based) in the regular cycle."""
         return self._cycle(self.interval)[step % self.interval]
