@@ -12,7 +12,8 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 from test_environments import HONEST
 
-import rlnvr.gym_env
+import rlnvr.gym_env  # noqa: F401  (registers the ids)
+from rlnvr.registry import installed
 
 IDS = [
     pytest.param("rlnvr/Varro-v0", marks=pytest.mark.slow),
@@ -30,7 +31,14 @@ def envs():
 
 
 def taskset_of(env_id: str) -> str:
-    return rlnvr.gym_env.TASKSETS[env_id.removeprefix("rlnvr/").removesuffix("-v0")]
+    return {env.gym_id: env.taskset_id for env in installed()}[env_id]
+
+
+def test_every_installed_environment_is_registered_from_the_entry_points():
+    envs = {env.name: env for env in installed()}
+    assert {"varro", "walter", "horace"} <= set(envs)
+    assert envs["varro"].taskset_id == "rlnvr-varro" and envs["varro"].gym_id == "rlnvr/Varro-v0"
+    assert {env.gym_id for env in envs.values()} <= set(gym.registry)
 
 
 @pytest.mark.parametrize("env_id", IDS)

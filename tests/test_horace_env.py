@@ -132,17 +132,12 @@ def by_author(tasks) -> dict:
 
 @pytest.fixture(scope="module")
 def sample(samples: Path) -> dict[str, str]:
-    """Each author's text as the build script saw it (display names, documents joined)."""
-    from importlib.util import module_from_spec, spec_from_file_location
+    """Each author's text as the build saw it (display names, documents joined)."""
+    from rlnvr_horace.build import author_of
 
-    spec = spec_from_file_location(
-        "make_horace_tasks", samples.parents[1] / "scripts" / "make_horace_tasks.py"
-    )
-    build = module_from_spec(spec)
-    spec.loader.exec_module(build)
     texts: dict[str, list[str]] = {}
     for doc in iter_documents(samples / "literature"):
-        texts.setdefault(build.author_of(doc), []).append(doc.text)
+        texts.setdefault(author_of(doc), []).append(doc.text)
     return {author: "\n\n".join(parts) for author, parts in texts.items()}
 
 

@@ -33,13 +33,15 @@ feature set and chunk text) so a rerun only refits.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import statistics
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from rlnvr_horace._vendor.atomic import atomic_write_text
 from rlnvr_horace._vendor.literature import Document, read_corpus
 from rlnvr_horace.chunk_features import cadence_extractor, corpus_features
 from rlnvr_horace.chunks import chunk_documents, spread
@@ -141,7 +143,9 @@ def medians(authors: list[str], rows: list[dict], signatures: dict) -> dict[str,
     return out
 
 
-def calibrate(targets: list[Document], signatures: dict, args) -> dict[str, dict]:
+def calibrate(
+    targets: list[Document], signatures: dict, model: str, backend: str, cache: Path | None
+) -> dict[str, dict]:
     """Per target author, ``{"words": [...], "d_own": [...], "d_other": [...]}`` over
     :data:`CALIBRATION_WORDS`, from up to ``CALIBRATION_CHUNKS`` chunks per author at each
     length, spread over their text (the same cap at every length, so that ``d_other`` weighs
@@ -154,12 +158,98 @@ def calibrate(targets: list[Document], signatures: dict, args) -> dict[str, dict
         picks = [(cs, spread(len(cs), CALIBRATION_CHUNKS)) for cs in by_author.values()]
         chunks = [cs[i] for cs, indices in picks for i in indices]
         authors = [DISPLAY.get(c.author, c.author) for c in chunks]
-        rows = corpus_features(chunks, args.model, args.backend, args.cache)
+        rows = corpus_features(chunks, model, backend, cache)
         for author, (own, other) in medians(authors, rows, signatures).items():
             out[author]["words"].append(words)
             out[author]["d_own"].append(round(own, 6))
             out[author]["d_other"].append(round(other, 6))
     return out
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    """What the package data is built with (the CLI flags of :func:`main`)."""
+
+    model: str = "rlnvr-tiny"
+    backend: str = "torch"
+    chunk_words: int = 150
+    min_words: int = 3000  # words of text an author needs to become a target
+    per_author: int = 8  # openings per author
+    c: float = 0.03  # the classifier's inverse L2 penalty
+    z_clip: float = 4.0  # cap on standardised features
+    cache: Path | None = None  # chunk features, keyed by model, feature set and text
+
+
+def build_data(src: Path, out: Path, settings: BuildSettings = BuildSettings()) -> str:
+    """Write tasks.jsonl, signatures.json, classifier.json and ngrams.npz for the corpus
+    ``src`` into ``out`` (each file atomically); return a summary table."""
+    s = settings
+    documents = read_corpus(src)
+    totals: dict[str, int] = defaultdict(int)
+    for doc in documents:
+        totals[author_of(doc)] += len(doc.text.split())
+    authors = sorted(a for a, n in totals.items() if n >= s.min_words)
+    if len(authors) < 2:
+        raise ValueError(f"{src}: need two authors with >= {s.min_words} words, found {authors}")
+
+    tasks = task_rows(documents, authors, s.per_author)
+    # scored as the reward scores a completion: hard-wrapped lines joined into paragraphs
+    targets = [replace(d, text=unwrap(d.text)) for d in documents if author_of(d) in authors]
+    chunks = chunk_documents(targets, s.chunk_words)
+    chunk_authors = [DISPLAY.get(c.author, c.author) for c in chunks]
+    rows = corpus_features(chunks, s.model, s.backend, s.cache)
+    extractor, _ = cadence_extractor(s.model, s.backend)
+    meta = {"model": s.model, "chunk_words": s.chunk_words, "extractor": extractor}
+    signatures = build_signatures(chunk_authors, rows, meta)
+    calibration = calibrate(targets, signatures, s.model, s.backend, s.cache)
+    signatures = {
+        a: replace(sig, meta=sig.meta | {"calibration": calibration[a]})
+        for a, sig in signatures.items()
+    }
+    classifier = fit(rows, chunk_authors, c=s.c, z_clip=s.z_clip, meta=meta)
+
+    out.mkdir(parents=True, exist_ok=True)
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in tasks)
+    atomic_write_text(out / "tasks.jsonl", lines)
+    save_signatures(out / "signatures.json", signatures)
+    save_classifier(out / "classifier.json", classifier)
+    texts: dict[str, list[str]] = defaultdict(list)
+    for doc in documents:
+        texts[author_of(doc)].append(doc.text)
+    save_indexes(out / "ngrams.npz", {a: build_index(t) for a, t in texts.items()})
+
+    predicted = classifier.predict_proba(classifier.matrix(rows)).argmax(axis=1)
+    hits = sum(classifier.classes[k] == a for k, a in zip(predicted, chunk_authors, strict=True))
+    report = [
+        f"{len(tasks)} tasks, {len(authors)} authors, {len(chunks)} chunks",
+        f"classifier: in-sample accuracy {hits / len(rows):.3f} (chance {1 / len(authors):.3f})",
+    ]
+    lengths = calibration[authors[0]]["words"]
+    head = " | ".join(f"d_own / d_other at {n} words" for n in lengths)
+    report += [f"| author | words | tasks | chunks | {head} |"]
+    report += ["|---|---:|---:|---:|" + "---:|" * len(lengths)]
+    for author in authors:
+        cal = calibration[author]
+        pairs = " | ".join(
+            f"{o:.3f} / {d:.3f}" for o, d in zip(cal["d_own"], cal["d_other"], strict=True)
+        )
+        report.append(
+            f"| {author} | {totals[author]} | {sum(t['author'] == author for t in tasks)} | "
+            f"{signatures[author].n_chunks} | {pairs} |"
+        )
+    report += [f"{p.name}: {p.stat().st_size / 1024:.0f} KB" for p in sorted(out.iterdir())]
+    return "\n".join(report)
+
+
+def corpus_digest(src: Path, model: str, backend: str) -> str:
+    """sha256 over the corpus's files (names and bytes) and the scoring model: the key of the
+    data built from it."""
+    digest = hashlib.sha256(f"{model}\0{backend}\0".encode())
+    files = [src] if src.is_file() else sorted(p for p in src.rglob("*") if p.is_file())
+    for path in files:
+        digest.update(str(path.relative_to(src) if path != src else path.name).encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def main() -> None:
@@ -180,57 +270,11 @@ def main() -> None:
         import torch
 
         torch.set_num_threads(args.threads)
-
-    documents = read_corpus(args.src)
-    totals: dict[str, int] = defaultdict(int)
-    for doc in documents:
-        totals[author_of(doc)] += len(doc.text.split())
-    authors = sorted(a for a, n in totals.items() if n >= args.min_words)
-
-    tasks = task_rows(documents, authors, args.per_author)
-    # scored as the reward scores a completion: hard-wrapped lines joined into paragraphs
-    targets = [replace(d, text=unwrap(d.text)) for d in documents if author_of(d) in authors]
-    chunks = chunk_documents(targets, args.chunk_words)
-    chunk_authors = [DISPLAY.get(c.author, c.author) for c in chunks]
-    rows = corpus_features(chunks, args.model, args.backend, args.cache)
-    extractor, _ = cadence_extractor(args.model, args.backend)
-    meta = {"model": args.model, "chunk_words": args.chunk_words, "extractor": extractor}
-    signatures = build_signatures(chunk_authors, rows, meta)
-    calibration = calibrate(targets, signatures, args)
-    signatures = {
-        a: replace(s, meta=s.meta | {"calibration": calibration[a]}) for a, s in signatures.items()
-    }
-    classifier = fit(rows, chunk_authors, c=args.c, z_clip=args.z_clip, meta=meta)
-
-    args.out.mkdir(parents=True, exist_ok=True)
-    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in tasks)
-    (args.out / "tasks.jsonl").write_text(lines, encoding="utf-8")
-    save_signatures(args.out / "signatures.json", signatures)
-    save_classifier(args.out / "classifier.json", classifier)
-    texts: dict[str, list[str]] = defaultdict(list)
-    for doc in documents:
-        texts[author_of(doc)].append(doc.text)
-    save_indexes(args.out / "ngrams.npz", {a: build_index(t) for a, t in texts.items()})
-
-    predicted = classifier.predict_proba(classifier.matrix(rows)).argmax(axis=1)
-    hits = sum(classifier.classes[k] == a for k, a in zip(predicted, chunk_authors, strict=True))
-    print(f"{len(tasks)} tasks, {len(authors)} authors, {len(chunks)} chunks")
-    print(f"classifier: in-sample accuracy {hits / len(rows):.3f} (chance {1 / len(authors):.3f})")
-    lengths = calibration[authors[0]]["words"]
-    head = " | ".join(f"d_own / d_other at {n} words" for n in lengths)
-    print(f"| author | words | tasks | chunks | {head} |")
-    print("|---|---:|---:|---:|" + "---:|" * len(lengths))
-    for author in authors:
-        cal = calibration[author]
-        pairs = " | ".join(
-            f"{o:.3f} / {d:.3f}" for o, d in zip(cal["d_own"], cal["d_other"], strict=True)
-        )
-        print(
-            f"| {author} | {totals[author]} | {sum(t['author'] == author for t in tasks)} | "
-            f"{signatures[author].n_chunks} | {pairs} |"
-        )
-    for path in sorted(args.out.iterdir()):
-        print(f"{path.name}: {path.stat().st_size / 1024:.0f} KB")
+    settings = BuildSettings(
+        args.model, args.backend, args.chunk_words, args.min_words, args.per_author, args.c,
+        args.z_clip, args.cache,
+    )  # fmt: skip
+    print(build_data(args.src, args.out, settings))
 
 
 if __name__ == "__main__":

@@ -63,6 +63,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import as_file, files
+from pathlib import Path
 from typing import Literal, get_args
 
 import numpy as np
@@ -71,7 +72,7 @@ from pydantic import Field, model_validator
 
 from rlnvr_horace._vendor import hacks
 from rlnvr_horace._vendor.length import word_count
-from rlnvr_horace._vendor.packaged import read_jsonl
+from rlnvr_horace._vendor.packaged import read_jsonl, read_rows
 from rlnvr_horace._vendor.text import as_text
 from rlnvr_horace.cadence import FEATURE_NAMES, cadence_features
 from rlnvr_horace.ngram_overlap import copy_share, load_indexes, merge
@@ -103,9 +104,10 @@ class StyleData:
         return self.classifier.meta
 
 
-@lru_cache(maxsize=1)
-def style_data() -> StyleData:
-    data = files(PACKAGE).joinpath("data")
+@lru_cache(maxsize=4)
+def style_data(data_dir: str | None = None) -> StyleData:
+    """The packaged data (``data_dir`` None) or the data built from a user's corpus."""
+    data = files(PACKAGE).joinpath("data") if data_dir is None else Path(data_dir)
     with as_file(data.joinpath("signatures.json")) as path:
         signatures = load_signatures(path)
     with as_file(data.joinpath("classifier.json")) as path:
@@ -115,12 +117,31 @@ def style_data() -> StyleData:
     return StyleData(signatures, classifier, ngrams)
 
 
-def check_scoring_model(model: str, backend: str) -> None:
-    """Raise unless the packaged signatures were built with ``model`` and with the cadence
-    features this rlnvr computes (their names and scoring settings, hashed in a tag)."""
+def store_data(store: str, model: str, backend: str) -> str:
+    """The reward's data built from a corpus folder, in ``<store>.horace/`` beside it: built
+    once (the corpus scored by the scoring model: minutes on a CPU), rebuilt when a file of
+    the corpus changes. Needs the ``cli`` extra (scikit-learn fits the classifier)."""
+    from rlnvr_horace.build import BuildSettings, build_data, corpus_digest
+
+    source = Path(store)
+    if not source.exists():
+        raise ValueError(f"env.taskset.store: {source} does not exist (a folder of .txt files)")
+    out = source.with_name(source.name + ".horace")
+    digest = corpus_digest(source, model, backend)
+    stamp = out / "corpus.sha256"
+    if not stamp.exists() or stamp.read_text() != digest:
+        cache = out / "features.jsonl"
+        build_data(source, out, BuildSettings(model=model, backend=backend, cache=cache))
+        stamp.write_text(digest)
+    return str(out)
+
+
+def check_scoring_model(model: str, backend: str, data_dir: str | None = None) -> None:
+    """Raise unless the signatures were built with ``model`` and with the cadence features
+    this package computes (their names and scoring settings, hashed in a tag)."""
     from rlnvr_horace.chunk_features import cadence_extractor
 
-    meta = style_data().meta
+    meta = style_data(data_dir).meta
     rebuild = "rebuild the package data with `python -m rlnvr_horace.build --model"
     if model != meta["model"]:
         raise ValueError(
@@ -247,10 +268,13 @@ class HoraceTaskConfig(vf.TaskConfig):
     corpus's kind (99% of the packaged chunks are within 1.2) ..."""
     atypical_distance: float = Field(1.6, gt=0)
     """... and from which the typicality factor is 0."""
+    data_dir: str | None = None
+    """Signatures, classifier and n-grams: None for the packaged ones; the taskset sets it to
+    the data built from ``store``."""
 
     @model_validator(mode="after")
     def _check(self) -> HoraceTaskConfig:
-        check_scoring_model(self.scoring_model, self.scoring_backend)
+        check_scoring_model(self.scoring_model, self.scoring_backend, self.data_dir)
         if self.hard_max_words <= self.max_words or self.copy_full <= self.copy_start:
             raise ValueError("need max_words < hard_max_words and copy_start < copy_full")
         if self.atypical_distance <= self.typical_distance:
@@ -261,6 +285,10 @@ class HoraceTaskConfig(vf.TaskConfig):
 class HoraceConfig(vf.TasksetConfig):
     """Load-time knobs, under ``[env.taskset]``; scoring knobs are under ``task``."""
 
+    store: str | None = None
+    """A corpus folder (``Author_Title.txt``, ``author-title.txt``, ``author/title.txt`` or a
+    ``manifest.csv``): its authors become the targets, their openings the tasks, as the
+    packaged sample was built (cached in ``<store>.horace/``). Default: the packaged sample."""
     authors: list[str] = []
     """Keep only these authors' tasks (all when empty); names as in the README."""
     task: HoraceTaskConfig = Field(default_factory=HoraceTaskConfig)
@@ -289,11 +317,14 @@ class HoraceTask(vf.Task[HoraceData, vf.State, HoraceTaskConfig]):
         """The task's id, so held-out splits survive changes to its data."""
         return self.data.id
 
+    def style(self) -> StyleData:
+        return style_data(self.config.data_dir)
+
     def features_of(self, text: str) -> dict[str, float]:
         return cadence_of(text, self.config.scoring_model, self.config.scoring_backend)
 
     def author_signature(self) -> Signature:
-        return style_data().signatures[self.data.author]
+        return self.style().signatures[self.data.author]
 
     def distance_of(self, text: str) -> float:
         return signature_distance(self.features_of(text), self.author_signature())
@@ -301,10 +332,10 @@ class HoraceTask(vf.Task[HoraceData, vf.State, HoraceTaskConfig]):
     def nearest_distance_of(self, text: str) -> float:
         """Distance to the closest signature of any author: how unlike all of them it reads."""
         features = self.features_of(text)
-        return min(signature_distance(features, s) for s in style_data().signatures.values())
+        return min(signature_distance(features, s) for s in self.style().signatures.values())
 
     def p_author_of(self, text: str) -> float:
-        return style_data().classifier.proba(self.features_of(text))[self.data.author]
+        return self.style().classifier.proba(self.features_of(text))[self.data.author]
 
     def guard_of(self, text: str) -> float:
         """Product of the enabled guard factors (cheap ones first: a 0 skips the scorer)."""
@@ -312,7 +343,7 @@ class HoraceTask(vf.Task[HoraceData, vf.State, HoraceTaskConfig]):
         factors = {
             "length": lambda t: length_factor(word_count(t), cfg),
             "copying": lambda t: ramp(
-                copy_share(t, style_data().ngrams), cfg.copy_start, cfg.copy_full
+                copy_share(t, self.style().ngrams), cfg.copy_start, cfg.copy_full
             ),
             "repetition": lambda t: 1.0 - hacks.repetition(t),
             "surprisal_range": self.surprisal_factor_of,
@@ -378,7 +409,7 @@ class HoraceTask(vf.Task[HoraceData, vf.State, HoraceTaskConfig]):
     @vf.metric
     async def copy_share(self, trace: vf.Trace) -> float:
         """Share of the text's word 6-grams found in the literature sample."""
-        return copy_share(reply_text(trace), style_data().ngrams)
+        return copy_share(reply_text(trace), self.style().ngrams)
 
     @vf.metric
     async def surprisal_mean(self, trace: vf.Trace) -> float:
@@ -399,14 +430,30 @@ class HoraceTask(vf.Task[HoraceData, vf.State, HoraceTaskConfig]):
 
 
 class HoraceTaskset(vf.Taskset[HoraceTask, HoraceConfig]):
-    """One task per (author, opening line) in the packaged sample (see README.md)."""
+    """One task per (author, opening line): the packaged sample, or a corpus ``store``."""
+
+    def task_config(self) -> HoraceTaskConfig:
+        """The tasks' config, pointed at the data built from ``store`` when one is set."""
+        cfg = self.config
+        if cfg.store is None:
+            return cfg.task
+        data_dir = store_data(cfg.store, cfg.task.scoring_model, cfg.task.scoring_backend)
+        return cfg.task.model_copy(update={"data_dir": data_dir})
+
+    def style(self) -> StyleData:
+        return style_data(self.task_config().data_dir)
 
     def load(self) -> Iterator[HoraceTask]:
-        known = set(style_data().signatures)
+        task_config = self.task_config()
+        known = set(style_data(task_config.data_dir).signatures)
         unknown = sorted(set(self.config.authors) - known)
         if unknown:
             raise ValueError(f"unknown authors {unknown}; known: {sorted(known)}")
-        for row in read_jsonl(PACKAGE, "data/tasks.jsonl"):
+        if task_config.data_dir is None:
+            rows = read_jsonl(PACKAGE, "data/tasks.jsonl")
+        else:
+            rows = read_rows(Path(task_config.data_dir) / "tasks.jsonl")
+        for row in rows:
             if self.config.authors and row["author"] not in self.config.authors:
                 continue
             data = HoraceData(
@@ -416,16 +463,16 @@ class HoraceTaskset(vf.Taskset[HoraceTask, HoraceConfig]):
                 opening=row["opening"],
                 source=row["source"],
             )
-            yield HoraceTask(data, self.config.task)
+            yield HoraceTask(data, task_config)
 
     # -- phase schedules (rlnvr sample) -----------------------------------------------------
 
     def schedule_names(self) -> list[str]:
         """The authors with a signature: each names a cadence schedule."""
-        return sorted(style_data().signatures)
+        return sorted(self.style().signatures)
 
     def phase_schedule(
         self, name: str, jitter: bool = True, temperature: float = 1.0
     ) -> CadenceSchedule:
         """Base, spike and cooldown phases paced by ``name``'s signature (rlnvr_horace.schedule)."""
-        return schedule_for(style_data().signatures[name], temperature, jitter=jitter)
+        return schedule_for(self.style().signatures[name], temperature, jitter=jitter)

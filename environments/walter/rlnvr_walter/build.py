@@ -21,6 +21,7 @@ first post first.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from collections import Counter
@@ -217,9 +218,10 @@ def build(
     embedder: Embedder | None = None,
     transfer_k: int = TRANSFER_K,
     max_posts: int = MAX_POSTS,
+    extra_meta: dict | None = None,
 ) -> BuildSummary:
     """Ingest ``paths``, build the rows and write ``tasks.jsonl``, ``pool.jsonl`` and
-    ``meta.json`` into ``out_dir`` atomically."""
+    ``meta.json`` (with ``extra_meta`` added) into ``out_dir`` atomically."""
     out = Path(out_dir)
     posts, ingest = ingest_paths(paths)
     embedder = embedder or Embedder(DEFAULT_MODEL)
@@ -231,6 +233,7 @@ def build(
         "unique": ingest.unique,
         "skipped": dict(sorted(ingest.skipped.items())),
     }
+    meta |= extra_meta or {}
     files = {
         "tasks.jsonl": _dump_jsonl(tasks),
         "pool.jsonl": _dump_jsonl(pool),
@@ -250,6 +253,15 @@ def build(
         calibration=meta["calibration"],
         bytes={name: len(text.encode("utf-8")) for name, text in files.items()},
     )
+
+
+def store_digest(path: Path) -> str:
+    """sha256 of a post store's bytes: the key of the task data built from it."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -21,9 +21,11 @@ reply is 0.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import verifiers.v1 as vf
@@ -32,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from rlnvr_walter._vendor import hacks
 from rlnvr_walter._vendor import text as units
 from rlnvr_walter._vendor.embeddings import DEFAULT_MODEL, Embedder, shared_embedder
-from rlnvr_walter._vendor.packaged import read_jsonl
+from rlnvr_walter._vendor.packaged import read_rows
 from rlnvr_walter.engagement import TransferMode, engagement_reward, engagement_values
 
 PACKAGE = "rlnvr_walter"
@@ -49,24 +51,52 @@ _THINK = re.compile(r"^\s*<think>.*?</think>\s*", re.DOTALL)
 # --- shared resources: one embedder per model name, the transfer pool, the data meta -----
 
 
-@lru_cache(maxsize=1)
-def load_meta() -> dict:
-    import json
+def _data_file(data_dir: str | None, name: str):
+    """A data file: packaged (``data_dir`` None) or built from a user's store."""
     from importlib.resources import files
 
-    return json.loads(files(PACKAGE).joinpath("data/meta.json").read_text(encoding="utf-8"))
+    return files(PACKAGE).joinpath("data", name) if data_dir is None else Path(data_dir) / name
 
 
-@lru_cache(maxsize=1)
-def load_pool() -> tuple[dict, ...]:
+@lru_cache(maxsize=4)
+def load_meta(data_dir: str | None = None) -> dict:
+    return json.loads(_data_file(data_dir, "meta.json").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=4)
+def load_pool(data_dir: str | None = None) -> tuple[dict, ...]:
     """The transfer pool (posts on other URLs that single-post tasks point at by index)."""
-    return tuple(read_jsonl(PACKAGE, "data/pool.jsonl"))
+    return tuple(read_rows(_data_file(data_dir, "pool.jsonl")))
+
+
+def load_rows(data_dir: str | None = None) -> list[dict]:
+    return read_rows(_data_file(data_dir, "tasks.jsonl"))
+
+
+def store_data(store: str) -> str:
+    """The task data built from a post store, in ``<store>.walter/`` beside it: rebuilt (posts
+    embedded, neighbours found) only when the store's content changes."""
+    from rlnvr_walter.build import build, store_digest
+
+    source = Path(store)
+    if not source.exists():
+        raise ValueError(f"env.taskset.store: {source} does not exist (rlnvr walter ingest)")
+    out = source.with_name(source.name + ".walter")
+    digest = store_digest(source)
+    meta = out / "meta.json"
+    if not meta.exists() or json.loads(meta.read_text()).get("store_digest") != digest:
+        build([source], out, extra_meta={"store_digest": digest})
+    return str(out)
 
 
 # --- config and task data ---------------------------------------------------------------
 
 
 class WalterConfig(vf.TasksetConfig):
+    store: str | None = None
+    """A post store (``rlnvr walter ingest`` writes one): tasks are built from its posts, as
+    the packaged ones were from the samples (cached in ``<store>.walter/``). Default: the
+    packaged sample."""
     min_posts: int = 1
     """Only URLs with at least this many historical posts become tasks (2 keeps only the
     URLs with within-URL engagement contrast)."""
@@ -136,6 +166,8 @@ class RewardParams(BaseModel):
     weight_centre: float = 0.0
     weight_scale: float = 1.0
     max_graphemes: int = MAX_GRAPHEMES
+    data_dir: str | None = None
+    """Where the task's transfer pool lives: None for the packaged data."""
 
 
 class WalterData(vf.TaskData):
@@ -170,7 +202,7 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
     def _transfer_posts(self) -> list[tuple[dict, float]]:
         if self.data.reward_params.transfer == "off" or not self.data.transfer:
             return []
-        pool = load_pool()
+        pool = load_pool(self.data.reward_params.data_dir)
         return [(pool[t.pool], t.relevance) for t in self.data.transfer if 0 <= t.pool < len(pool)]
 
     def references(self) -> list[str]:
@@ -308,7 +340,8 @@ class WalterTaskset(vf.Taskset[WalterTask, WalterConfig]):
 
     def load(self) -> Iterator[WalterTask]:
         cfg = self.config
-        meta = load_meta()
+        data_dir = None if cfg.store is None else store_data(cfg.store)
+        meta = load_meta(data_dir)
         params = RewardParams(
             embedding_model=cfg.embedding_model,
             sim_low=cfg.sim_low,
@@ -318,9 +351,10 @@ class WalterTaskset(vf.Taskset[WalterTask, WalterConfig]):
             weight_centre=meta["weight_centre" if cfg.author_baseline else "raw_centre"],
             weight_scale=meta["weight_scale" if cfg.author_baseline else "raw_scale"],
             max_graphemes=cfg.max_graphemes,
+            data_dir=data_dir,
         )
         instruction = INSTRUCTION.format(limit=cfg.max_graphemes)
-        for row in read_jsonl(PACKAGE, "data/tasks.jsonl"):
+        for row in load_rows(data_dir):
             if len(row["posts"]) < cfg.min_posts:
                 continue
             description = row["description"] if cfg.with_description else ""
