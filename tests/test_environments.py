@@ -1,4 +1,5 @@
 import pytest
+import verifiers.v1 as vf
 from test_horace_env import HONEST as HORACE_HONEST
 from verifiers.v1.configs.taskset import TasksetConfig
 from verifiers.v1.utils.generic import concrete_type
@@ -60,3 +61,17 @@ def test_offline_scoring_through_task_score(env_id):
     # real rewards depend on the day's / URL's real data: an honest text scores well, not 1.0
     assert honest >= 0.25
     assert score(task, "ok").reward < min(0.5, honest)
+
+
+@pytest.mark.parametrize("env_id", ENVS)
+def test_task_data_keeps_verifiers_own_fields(env_id):
+    """A field verifiers reserves on TaskData (0.4.1: ``scoring``) must not be redeclared with
+    another type: ``Task.score`` would not notice, a real rollout crashes."""
+    data = type(load(env_id)[0].data)
+    base = vf.TaskData.model_fields
+    changed = {
+        name
+        for name, field in data.model_fields.items()
+        if name in base and field.annotation != base[name].annotation
+    }
+    assert changed <= {"description"}, changed

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 from fixtures.mlx_server import vf_eval_command
+from packaging.version import Version
 from test_environments import ADVERSARIAL, ENVS, HONEST, HONEST_TASK
 
 REPO = Path(__file__).resolve().parent.parent
@@ -72,6 +73,15 @@ def test_readme_and_metadata_in_hub_format(env_id):
 
 
 @pytest.fixture(scope="module")
+def prerelease_deps(tmp_path_factory, wheelhouse) -> Path:
+    """Wheels of the newest verifiers pre-release and what it needs beyond ``wheelhouse``."""
+    deps = tmp_path_factory.mktemp("prerelease")
+    run(sys.executable, "-m", "pip", "wheel", "-q", "--pre", "-w", deps, "--find-links",
+        wheelhouse[1], *TORCH_PIN, "verifiers>=0.4,<0.5")  # fmt: skip
+    return deps
+
+
+@pytest.fixture(scope="module")
 def wheelhouse(tmp_path_factory) -> tuple[Path, Path]:
     """(dist, deps): each environment's wheel, built from its folder alone, and every wheel
     an install of them may take (from the package registry, no rlnvr)."""
@@ -91,17 +101,23 @@ def wheelhouse(tmp_path_factory) -> tuple[Path, Path]:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("verifiers", ["release", "pre-release"])
 @pytest.mark.parametrize("env_id", ENVS)
 def test_installs_alone_scores_and_runs_a_real_rollout(
-    env_id, wheelhouse, uv_dir, mlx_server, tmp_path
+    env_id, verifiers, wheelhouse, request, uv_dir, mlx_server, tmp_path
 ):
+    """Also against the newest verifiers pre-release within the package's range: 0.4.1's
+    reserved ``TaskData.scoring`` broke a real rollout while ``Task.score`` still passed."""
     dist, deps = wheelhouse
     (wheel,) = dist.glob(env_id.replace("-", "_") + "-*.whl")
     venv = tmp_path / "venv"
     run(sys.executable, "-m", "venv", "--without-pip", venv)  # no system site-packages
     python, uv = venv / "bin" / "python", uv_dir / "uv"
-    run(uv, "pip", "install", "-q", "-p", python, "--no-index", "--find-links", deps,
-        *TORCH_PIN, wheel)  # fmt: skip
+    sources = ["--find-links", deps]
+    if verifiers == "pre-release":
+        sources = ["--prerelease", "allow", "--find-links", request.getfixturevalue(
+            "prerelease_deps"), *sources]  # fmt: skip
+    run(uv, "pip", "install", "-q", "-p", python, "--no-index", *sources, *TORCH_PIN, wheel)
     run(uv, "pip", "check", "-p", python)
     honest, adversarial = HONEST[env_id], ADVERSARIAL[env_id]
     out = run(python, CHECK, env_id, honest, adversarial, HONEST_TASK.get(env_id, ""), cwd=tmp_path)
@@ -119,6 +135,7 @@ def test_installs_alone_scores_and_runs_a_real_rollout(
     requires = " ".join(report["requires_dist"])
     assert "verifiers" in requires and "rlnvr " not in requires + " "
     assert report["requires_python"] == ">=3.11"
+    assert Version(report["verifiers"]).is_prerelease == (verifiers == "pre-release")
     assert [s for s in HUB_SECTIONS if s not in report["description"]] == []
 
     # one real rollout through verifiers' own evaluation, from the package's venv

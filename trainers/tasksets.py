@@ -9,18 +9,35 @@ taskset's own config class, so ``[env.taskset.task.rewards]`` weights work uncha
 from __future__ import annotations
 
 import importlib
+from types import ModuleType
 from typing import Any
 
 import verifiers.v1 as vf
 from verifiers.v1.configs.taskset import TasksetConfig
 from verifiers.v1.utils.generic import concrete_type
-from verifiers.v1.utils.loaders import _plugin_class, taskset_class
+
+
+def exported_taskset(module: ModuleType) -> type[vf.Taskset]:
+    """The one ``vf.Taskset`` subclass ``module`` exports in ``__all__`` (the hub's rule)."""
+    found = [
+        obj
+        for name in getattr(module, "__all__", ())
+        if isinstance(obj := getattr(module, name, None), type)
+        and issubclass(obj, vf.Taskset)
+        and obj is not vf.Taskset
+    ]
+    if len(found) != 1:
+        names = ", ".join(c.__name__ for c in found) or "none"
+        raise TypeError(
+            f"{module.__name__}: export exactly one vf.Taskset subclass in __all__ (found {names})"
+        )
+    return found[0]
 
 
 def taskset_type(taskset_id: str) -> type[vf.Taskset]:
-    if "." in taskset_id and "/" not in taskset_id:
-        return _plugin_class(importlib.import_module(taskset_id), vf.Taskset, "taskset")
-    return taskset_class(taskset_id)
+    dotted = "." in taskset_id and "/" not in taskset_id
+    module = importlib.import_module(taskset_id) if dotted else vf.import_taskset(taskset_id)
+    return exported_taskset(module)
 
 
 def load_taskset(table: dict[str, Any]) -> vf.Taskset:

@@ -30,8 +30,8 @@ the taskset config: a served worker rebuilds each task from its data and
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from datetime import date, timedelta
 from typing import Any, Literal
 
@@ -124,14 +124,8 @@ class VarroData(vf.TaskData):
     """Day t+1's headlines: the reward's reference, never shown to the model."""
 
 
-def _needs_runtime(fn) -> bool:
-    param = inspect.signature(fn).parameters.get("runtime")
-    return param is not None and param.default is inspect.Parameter.empty
-
-
-def _call(fn, available: dict) -> object:
-    params = inspect.signature(fn).parameters
-    return fn(**{name: available[name] for name in params if name in available})
+# Set while `zeros` scores a scratch copy of the trace, so that inner pass skips `zeros`.
+_INNER_SCORING: ContextVar[bool] = ContextVar("rlnvr_varro_inner_scoring", default=False)
 
 
 class VarroTask(vf.Task[VarroData, vf.State, VarroTaskConfig]):
@@ -184,18 +178,18 @@ class VarroTask(vf.Task[VarroData, vf.State, VarroTaskConfig]):
     @vf.metric
     async def zeros(self, trace: vf.Trace) -> float:
         """1.0 when the weighted reward is exactly 0. Metrics run before rewards in verifiers,
-        so this evaluates the task's reward hooks itself, with their configured weights
-        (plugged rewards included; ones that need a sandbox runtime and judges are left out)."""
-        total = 0.0
-        for fn in self.hooks("reward"):
-            if _needs_runtime(fn):
-                continue
-            result = _call(fn, {"task": self.data, "trace": trace})
-            if inspect.isawaitable(result):
-                result = await result
-            values = result.values() if isinstance(result, Mapping) else [result]
-            total += sum(getattr(fn, "_vf_weight", 1.0) * float(v) for v in values)
-        return float(total == 0.0)
+        so this scores a scratch copy of the trace with the task's own rewards and their
+        configured weights (``Task.score``: plugged rewards and TOML overrides included)."""
+        if _INNER_SCORING.get():
+            return 0.0  # the scratch pass below: its metrics are thrown away
+        scratch = trace.model_copy(deep=True)
+        scratch.rewards, scratch.metrics = {}, {}
+        token = _INNER_SCORING.set(True)
+        try:
+            await self.score(scratch)
+        finally:
+            _INNER_SCORING.reset(token)
+        return float(scratch.reward == 0.0)
 
     @vf.metric
     async def leak(self, trace: vf.Trace) -> float:

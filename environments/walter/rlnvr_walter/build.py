@@ -218,12 +218,24 @@ def build(
     embedder: Embedder | None = None,
     transfer_k: int = TRANSFER_K,
     max_posts: int = MAX_POSTS,
+) -> BuildSummary:
+    """Ingest ``paths`` (post files or folders, any shape), then :func:`write_data`."""
+    posts, ingest = ingest_paths(paths)
+    return write_data(posts, ingest, out_dir, embedder, transfer_k, max_posts)
+
+
+def write_data(
+    posts: list[Post],
+    ingest: IngestSummary,
+    out_dir: str | Path,
+    embedder: Embedder | None = None,
+    transfer_k: int = TRANSFER_K,
+    max_posts: int = MAX_POSTS,
     extra_meta: dict | None = None,
 ) -> BuildSummary:
-    """Ingest ``paths``, build the rows and write ``tasks.jsonl``, ``pool.jsonl`` and
-    ``meta.json`` (with ``extra_meta`` added) into ``out_dir`` atomically."""
+    """Build the rows of ``posts`` and write ``tasks.jsonl``, ``pool.jsonl`` and ``meta.json``
+    (with ``extra_meta`` added) into ``out_dir`` atomically."""
     out = Path(out_dir)
-    posts, ingest = ingest_paths(paths)
     embedder = embedder or Embedder(DEFAULT_MODEL)
     previous = _previous_order(out / "tasks.jsonl")
     tasks, pool, meta = build_rows(posts, embedder, previous, transfer_k, max_posts)

@@ -76,7 +76,9 @@ def load_rows(data_dir: str | None = None) -> list[dict]:
 def store_data(store: str) -> str:
     """The task data built from a post store, in ``<store>.walter/`` beside it: rebuilt (posts
     embedded, neighbours found) only when the store's content changes."""
-    from rlnvr_walter.build import build, store_digest
+    from rlnvr_walter.build import store_digest, write_data
+    from rlnvr_walter.post_store import read_posts
+    from rlnvr_walter.posts import IngestSummary
 
     source = Path(store)
     if not source.exists():
@@ -85,7 +87,9 @@ def store_data(store: str) -> str:
     digest = store_digest(source)
     meta = out / "meta.json"
     if not meta.exists() or json.loads(meta.read_text()).get("store_digest") != digest:
-        build([source], out, extra_meta={"store_digest": digest})
+        posts = read_posts(source)
+        summary = IngestSummary(files=1, records=len(posts), posts=len(posts), unique=len(posts))
+        write_data(posts, summary, out, extra_meta={"store_digest": digest})
     return str(out)
 
 
