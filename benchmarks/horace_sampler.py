@@ -7,7 +7,7 @@ For each target author, every Horace task opening of that author (``tasks.jsonl`
 continued once per seed by each method, same model, same prompt, same seed, same token budget:
 
 * ``plain``: temperature 1.0, no cuts;
-* ``cadence``: :func:`rlnvr.trainers.cadence_sampler.schedule_for` (base temperature 1.0);
+* ``cadence``: :func:`rlnvr_horace.schedule.schedule_for` (base temperature 1.0);
 * ``plain_cal`` / ``cadence_cal``: the same with the base temperature calibrated so that the
   mean surprisal of the text matches the author's (``surprisal_mean`` of the signature): a
   small model's text at temperature 1 reads far more (or less) surprising than the author,
@@ -45,7 +45,7 @@ SCORER = ("rlnvr-tiny", "torch")
 def score(text: str, signature) -> tuple[float, float, float]:
     """(signature distance, rhythm distance, mean surprisal) of a continuation, as the
     environment reads it."""
-    from rlnvr.trainers.cadence_sampler import RHYTHM_FEATURES
+    from rlnvr_horace.schedule import RHYTHM_FEATURES
     from rlnvr_horace.signatures import signature_distance
     from rlnvr_horace.taskset import cadence_of
 
@@ -64,17 +64,26 @@ def surprisal_curve(model, tokenizer, schedule, prompts, max_tokens: int) -> np.
     """Per base temperature of ``GRID``, the median over ``prompts`` of the mean surprisal of
     ``schedule``'s continuations (a median: one broken text must not move the temperature),
     made non-decreasing (it rises with temperature, up to sampling noise)."""
-    from rlnvr.trainers.cadence_sampler import generate_cadenced
+    from rlnvr.trainers.phased_sampler import generate_phased
 
     means = []
     for temp in GRID:
-        scaled = schedule.with_base_temperature(temp)
+        scaled = at_temperature(schedule, temp)
         texts = [
-            generate_cadenced(model, tokenizer, p, scaled, max_tokens, seed=1000 + i).text
+            generate_phased(model, tokenizer, p, scaled, max_tokens, seed=1000 + i).text
             for i, p in enumerate(prompts)
         ]
         means.append(float(np.median([_surprisal(t) for t in texts])))
     return np.maximum.accumulate(np.asarray(means))
+
+
+def at_temperature(schedule, temperature: float):
+    """The schedule with its base temperature moved (plain: its one temperature)."""
+    from rlnvr.trainers.phased_sampler import PhaseSampling, PlainSchedule
+
+    if isinstance(schedule, PlainSchedule):
+        return PlainSchedule(PhaseSampling(temperature))
+    return schedule.with_base_temperature(temperature)
 
 
 def temperature_for(curve: np.ndarray, target: float) -> float:
@@ -97,8 +106,9 @@ def main() -> None:
 
     torch.set_num_threads(1)
     from rlnvr.data_pipelines.packaged import read_jsonl
-    from rlnvr.trainers.cadence_sampler import CadenceSchedule, generate_cadenced, schedule_for
     from rlnvr.trainers.models import load_mlx
+    from rlnvr.trainers.phased_sampler import PhaseSampling, PlainSchedule, generate_phased
+    from rlnvr_horace.schedule import schedule_for
     from rlnvr_horace.taskset import style_data
 
     model, tokenizer = load_mlx(args.model)
@@ -114,7 +124,7 @@ def main() -> None:
         signature = signatures[author]
         openings = [t["opening"] for t in tasks if t["author"] == author]
         methods = {
-            "plain": CadenceSchedule.plain(),
+            "plain": PlainSchedule(PhaseSampling(1.0)),
             "cadence": schedule_for(signature, jitter=not args.regular),
         }
         temps[author] = {}
@@ -130,12 +140,12 @@ def main() -> None:
             print(f"{author}: surprisal at base temperatures {GRID}: {shown}", flush=True)
             for name, curve in curves.items():
                 temps[author][f"{name}_cal"] = temp = temperature_for(curve, target)
-                methods[f"{name}_cal"] = methods[name].with_base_temperature(temp)
+                methods[f"{name}_cal"] = at_temperature(methods[name], temp)
         results[author] = {}
         for name, schedule in methods.items():
             rows = [
                 score(
-                    generate_cadenced(model, tokenizer, p, schedule, tokens, seed).text,
+                    generate_phased(model, tokenizer, p, schedule, tokens, seed).text,
                     signature,
                 )
                 for p in openings
