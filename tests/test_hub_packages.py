@@ -127,7 +127,7 @@ def test_installs_alone_scores_and_runs_a_real_rollout(
     assert Path(report["package"]).is_relative_to(venv)  # the wheel, not the checkout
     assert report["tasks"] >= 5
     assert report["taskset"].startswith(env_id.replace("-", "_") + ".")
-    assert not report["mlx"] and not report["typer"]  # CLI and trainer are extras
+    assert report["extras_installed"] == []  # CLI, ingestion, plots and trainer are extras
     scores = report["scores"]
     assert scores["empty"]["reward"] == 0.0
     assert scores["honest"]["reward"] > scores["adversarial"]["reward"]
