@@ -230,13 +230,13 @@ def test_cli_analyze_writes_tables_plots_and_model_agreement(samples, tmp_path):
         (tmp_path / "corpus" / author / "one.txt").write_text(text[5000:9000])
     poems = samples / "literature" / "horace_corpus" / "poem"
     out = tmp_path / "out"
-    args = ["horace", "analyze", str(tmp_path / "corpus"), str(poems / "john_keats")]
+    args = ["horace", "analyze", str(tmp_path / "corpus"), str(poems)]  # author/title.txt
     args += ["--max-tokens", "120", "--out", str(out), "--shuffles", "1", "--threads", "1"]
     args += ["-m", "rlnvr-tiny", "-m", str(bundled_model_path())]  # same weights twice
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader((out / "documents.csv").open()))
-    n_docs = 2 + len(list((poems / "john_keats").glob("*.txt")))
+    n_docs = 2 + len(list(poems.glob("*/*.txt")))  # Jane Doe, John Roe, Keats, Gray
     assert len(rows) == 2 * n_docs and {"Jane Doe", "John Roe", "John Keats"} <= {
         r["author"] for r in rows
     }
@@ -247,7 +247,7 @@ def test_cli_analyze_writes_tables_plots_and_model_agreement(samples, tmp_path):
     assert (out / "authors.png").stat().st_size > 0 and list((out / "plots").glob("*.png"))
     agreement = list(csv.DictReader((out / "agreement.csv").open()))
     spike = next(r for r in agreement if r["statistic"] == "spike_rate")
-    assert spike["authors"] == "3" and float(spike["spearman"]) == pytest.approx(1.0)
+    assert spike["authors"] == "4" and float(spike["spearman"]) == pytest.approx(1.0)
     assert "documents.md" in {p.name for p in out.iterdir()}
 
 
