@@ -9,6 +9,7 @@ pure, so Walter, Varro and Horace can share it.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 
 import regex
@@ -37,6 +38,18 @@ _EMOJI = regex.compile(
     r"\p{Emoji_Presentation}|\p{Extended_Pictographic}\uFE0F|\p{Regional_Indicator}|\u20E3"
 )
 _SPACE = regex.compile(r"\s+")
+MAX_STACKED_MARKS = 3  # combining marks one letter may carry (Vietnamese uses two)
+_INVISIBLE = regex.compile(
+    r"(?!(?<=\p{Extended_Pictographic})\uFE0F)[\p{Default_Ignorable_Code_Point}]"
+    r"|[^\P{Cc}\n\t\r]"  # control characters but newline, tab and carriage return
+)
+_STRAY_MARKS = regex.compile(
+    r"(?:^|(?<=[\s\p{P}\p{S}\p{Z}])(?<!\p{Extended_Pictographic}))\p{M}+"
+)
+_STACKED_MARKS = regex.compile(rf"\P{{M}}\p{{M}}{{{MAX_STACKED_MARKS + 1},}}")
+_HSPACE = regex.compile(r"[^\S\n]+")
+_LINE_END_SPACE = regex.compile(r" ?\n ?")
+_BLANK_LINES = regex.compile(r"\n{3,}")
 
 
 def as_text(value: object) -> str:
@@ -50,6 +63,27 @@ def as_text(value: object) -> str:
     text = value if isinstance(value, str) else str(value)
     text = text.encode("utf-8", "replace").decode("utf-8")
     return text.replace("\x00", "")
+
+
+def canonical(text: object) -> str:
+    """The one form every detector and embedder sees: :func:`as_text`, NFKC, invisible and
+    stray characters removed, whitespace collapsed.
+
+    Removed: default-ignorable code points (zero-width spaces and joiners, soft hyphens,
+    word joiners, bidi overrides, tag characters, variation selectors except the emoji one
+    after a pictograph), control characters other than newline, combining marks with no
+    base (at the start, after a space or punctuation) and any mark beyond
+    :data:`MAX_STACKED_MARKS` on one base. Horizontal whitespace collapses to one space, three
+    or more newlines to two, and the ends are stripped. Such characters leave an embedding
+    unchanged while they break n-gram copy checks; a text made only of them is empty here.
+    """
+    text = unicodedata.normalize("NFKC", as_text(text))
+    text = _INVISIBLE.sub("", text)
+    text = _STRAY_MARKS.sub("", text)
+    text = _STACKED_MARKS.sub(lambda m: m.group(0)[: 1 + MAX_STACKED_MARKS], text)
+    text = _HSPACE.sub(" ", text)
+    text = _LINE_END_SPACE.sub("\n", text)
+    return _BLANK_LINES.sub("\n\n", text).strip()
 
 
 def graphemes(text: str | None) -> list[str]:
@@ -110,14 +144,14 @@ def emoji(text: str | None) -> list[str]:
     return [g for g in graphemes(text) if _EMOJI.search(g)]
 
 
-def normalise(text: str | None) -> str:
+def copy_form(text: str | None) -> str:
     """Case-folded, links removed, whitespace collapsed: the form copy detection compares."""
-    return _SPACE.sub(" ", without_links(text).casefold()).strip()
+    return _SPACE.sub(" ", without_links(canonical(text)).casefold()).strip()
 
 
 def char_ngrams(text: str | None, n: int) -> set[str]:
-    """The set of character n-grams of ``normalise(text)`` (the whole text if shorter)."""
-    norm = normalise(text)
+    """The set of character n-grams of ``copy_form(text)`` (the whole text if shorter)."""
+    norm = copy_form(text)
     if not norm:
         return set()
     if len(norm) <= n:

@@ -68,3 +68,24 @@ def require(taskset: object, protocol: type, what: str) -> None:
             f"{type(taskset).__module__}.{type(taskset).__name__} does not implement "
             f"rlnvr.trainers.protocols.{protocol.__name__}, which {what} needs"
         )
+
+
+@runtime_checkable
+class HonestCompletions(Protocol):
+    """A taskset that ships hand-written honest completions for some of its tasks.
+
+    The red team (``rlnvr redteam``) must not find text that outscores them; they are written
+    from what the prompt shows (Varro: day t's headlines only), never from the reference.
+    """
+
+    def honest_completions(self) -> Mapping[str, str]:
+        """Task id -> an honest completion written for that task."""
+        ...
+
+
+@runtime_checkable
+class TaskReferences(Protocol):
+    """A task whose reward compares against reference texts (Walter: the real posts; Varro:
+    the headlines). The hack monitor measures how much of a completion copies them."""
+
+    def references(self) -> list[str]: ...
