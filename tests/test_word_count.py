@@ -3,6 +3,7 @@
 import asyncio
 
 import pytest
+from odd_inputs import ODD_INPUTS
 
 from rlnvr.trainers.tasksets import load_tasks
 from rlnvr.trainers.traces import score_async
@@ -35,3 +36,29 @@ def test_empty_reply_scores_zero_and_tolerance_must_be_positive():
     assert reward("", 2, min_words=2) == 0.0
     with pytest.raises(ValueError, match="tolerance"):
         load_tasks({"id": "rlnvr.tasksets.word_count", "tolerance": 0})
+
+
+def test_a_reply_cut_off_by_the_token_budget_earns_nothing():
+    tasks = load_tasks({"id": "rlnvr.tasksets.word_count"})
+    task = next(t for t in tasks if t.data.target == 8)
+    text = "The grey sea rolls under a heavy sky."
+    assert asyncio.run(score_async(task, text)).rewards["closeness"] == 1.0
+    assert asyncio.run(score_async(task, text, truncated=True)).rewards["closeness"] == 0.0
+
+
+def test_character_soup_earns_nothing_and_words_keep_their_reward():
+    """The soup a 5M model learned under the old counter (8 tokens for an 8-word target)."""
+    soup = "M  éyAIina’AINAN R ãoN Cried RyAIried Rleaseaker"
+    assert reward(soup, 8) == 0.0
+    assert reward("The grey sea rolls under a heavy sky.", 8) == 1.0
+    # 7 of 8 tokens are words: the factor is (7/8 - 0.5) / (0.9 - 0.5)
+    assert reward("The grey sea rolls under a heavy xqzt.", 8) == pytest.approx(0.9375)
+    assert 0.0 < reward("The grey sea zzkq under xqzt heavy qqpz.", 8) < 0.5
+
+
+@pytest.mark.parametrize("name", sorted(ODD_INPUTS))
+def test_odd_input_never_raises_and_earns_nothing(name):
+    """NULs inside real words are dropped: the reply is scored as the words it has."""
+    text = ODD_INPUTS[name]
+    expected = reward(text.replace("\x00", ""), 8) if name == "nul" else 0.0
+    assert reward(text, 8) == expected

@@ -77,6 +77,21 @@ class EvalConfig(BaseConfig):
     """Evaluation temperature: the policy as trained samples it (0: greedy, one per task)."""
 
 
+class MonitorConfig(BaseConfig):
+    enabled: bool = True
+    """Watch every step for signs of a reward hack (README "Hack monitor"): cross-task
+    sameness, distinct-n, truncation, copy share, length drift, components moving apart."""
+    calibration_steps: int = Field(default=3, ge=1)
+    """First steps whose signals set the base (mean and spread); no warning fires in them."""
+    k: float = Field(default=4.0, gt=0)
+    """A signal warns when it moves more than k x its base spread (or the signal's own
+    minimum move, whichever is larger) in the direction a hack moves it."""
+    patience: int = Field(default=2, ge=1)
+    """Consecutive steps a signal must stay past its threshold before it warns."""
+    embeddings: bool = True
+    """Measure cross-task sameness with sentence embeddings (loads all-MiniLM-L6-v2)."""
+
+
 class EnvSection(BaseConfig):
     taskset: dict[str, Any] = Field(default_factory=lambda: {"id": "rlnvr.tasksets.word_count"})
     """The taskset table: id plus its own config fields, verifiers' format."""
@@ -93,3 +108,4 @@ class TrainConfig(BaseConfig):
     trainer: TrainerConfig = TrainerConfig()
     curriculum: CurriculumConfig = CurriculumConfig()
     env: EnvSection = EnvSection()
+    monitor: MonitorConfig = MonitorConfig()

@@ -14,16 +14,16 @@ logger = logging.getLogger("rlnvr.scoring")
 FAILED = Score(reward=0.0, rewards={}, metrics={"reward_error": 1.0})
 
 
-async def _safe(task: vf.Task, text: str) -> Score:
+async def _safe(task: vf.Task, rollout: Rollout) -> Score:
     try:
-        return await score_async(task, text)
+        return await score_async(task, rollout.text, rollout.truncated)
     except Exception as err:  # a reward's bug must cost one sample, not the run
         logger.warning("reward failed on task %s: %s: %s", task.key, type(err).__name__, err)
         return FAILED
 
 
 async def _score_all(tasks: list[vf.Task], groups: list[list[Rollout]]) -> list[list[Score]]:
-    jobs = [_safe(task, r.text) for task, group in zip(tasks, groups, strict=True) for r in group]
+    jobs = [_safe(task, r) for task, group in zip(tasks, groups, strict=True) for r in group]
     flat = await asyncio.gather(*jobs)
     sizes = [len(g) for g in groups]
     starts = [sum(sizes[:i]) for i in range(len(sizes))]

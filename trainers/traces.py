@@ -33,7 +33,10 @@ def prompt_messages(data: vf.TaskData) -> list[vf.Message]:
     return messages
 
 
-def completion_trace(task: vf.Task, completion: str) -> vf.Trace:
+def completion_trace(task: vf.Task, completion: str, truncated: bool = False) -> vf.Trace:
+    """The trace a rollout would leave: prompt turns, the completion as a sampled turn, and
+    the model call that made it (``finish_reason`` "length" when it hit the token budget, so
+    a task's ``trace.is_truncated`` says so, as it does for a served rollout)."""
     nodes = [
         vf.MessageNode(parent=i - 1 if i else None, message=m)
         for i, m in enumerate(prompt_messages(task.data))
@@ -45,23 +48,25 @@ def completion_trace(task: vf.Task, completion: str) -> vf.Trace:
             sampled=True,
         )
     )
+    call = vf.ModelCall(node=len(nodes) - 1, finish_reason="length" if truncated else "stop")
     return vf.Trace(
         task=vf.TraceTask(type=type(task).__name__, data=task.data, key=task.key, hash=task.hash),
         agent=vf.AgentInfo(config=vf.AgentConfig(), name="rlnvr"),
         nodes=nodes,
+        calls=[call],
         is_completed=True,
         ok=True,
     )
 
 
-async def score_async(task: vf.Task, completion: str) -> Score:
-    trace = completion_trace(task, completion)
+async def score_async(task: vf.Task, completion: str, truncated: bool = False) -> Score:
+    trace = completion_trace(task, completion, truncated)
     await task.score(trace)
     rewards = {k: float(r.score) for k, r in trace.rewards.items() if r is not None}
     metrics = {k: float(v) for k, v in trace.metrics.items() if v is not None}
     return Score(float(trace.reward), rewards, metrics)
 
 
-def score(task: vf.Task, completion: str) -> Score:
+def score(task: vf.Task, completion: str, truncated: bool = False) -> Score:
     """Synchronous :func:`score_async`, for code that is not already in an event loop."""
-    return asyncio.run(score_async(task, completion))
+    return asyncio.run(score_async(task, completion, truncated))

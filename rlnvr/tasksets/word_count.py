@@ -5,6 +5,16 @@ word count to the target, 1 - |n - N| / (t N) (floored at 0) with tolerance t (d
 nothing for an empty reply. A smaller t narrows the band that earns anything, so more
 targets start with no signal at all: the setting a curriculum is for.
 
+Two ways to game a counter of whitespace-separated tokens earn nothing (a 5M model found
+both in 30 steps: it wrote character soup and let the token budget end the reply):
+
+- a reply that never stops (``trace.is_truncated``: it hit the token budget) scores 0, so the
+  model, not the budget, must decide where the reply ends;
+- the closeness is multiplied by the share of its tokens that are words, ramped from 0 at
+  :data:`WORD_SHARE_RAMP`'s low end to 1 at its high end. A word is one in ``words.txt``:
+  every word that occurs three times in the text the bundled model was pretrained on
+  (``scripts/make_word_list.py``), a list the taskset owns, not knowledge of the policy.
+
 Targets far from what the model writes (the tiny base model writes 10-20 words whatever it
 is asked) score 0 for every sample at first: such groups carry no signal until nearer targets
 have taught the model to control its length. ``configs/word_count_wide.toml`` spreads the
@@ -14,11 +24,16 @@ targets wide for the curriculum study.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
+from importlib.resources import files
 
+import regex
 import verifiers.v1 as vf
 from pydantic import Field
 
+from rlnvr.rubrics.hacks import ramp
 from rlnvr.rubrics.length import word_count
+from rlnvr.rubrics.text import canonical
 
 TOPICS = [
     "the sea",
@@ -43,6 +58,20 @@ TOPICS = [
     "the stars",
 ]
 PROMPT = "Write about {topic} in exactly {n} words."
+WORD_SHARE_RAMP = (0.5, 0.9)  # share of tokens that are words: factor 0 at 50%, 1 at 90%
+_EDGES = regex.compile(r"^[\p{P}\p{S}]+|[\p{P}\p{S}]+$")
+
+
+@cache
+def known_words() -> frozenset[str]:
+    return frozenset(files("rlnvr.tasksets").joinpath("words.txt").read_text().split())
+
+
+def word_share(text: str) -> float:
+    """Share of whitespace-separated tokens that are words of the list (punctuation around a
+    token and case ignored); 0 for no tokens."""
+    tokens = [_EDGES.sub("", t).casefold().replace("’", "'") for t in text.split()]
+    return sum(t in known_words() for t in tokens) / len(tokens) if tokens else 0.0
 
 
 class WordCountConfig(vf.TasksetConfig):
@@ -69,12 +98,23 @@ class WordCountTask(vf.Task[WordCountData, vf.State, vf.TaskConfig]):
 
     @vf.reward(weight=1.0)
     async def closeness(self, trace: vf.Trace) -> float:
-        n, target = word_count(trace.last_reply), self.data.target
-        return 0.0 if n == 0 else max(0.0, 1 - abs(n - target) / (self.data.tolerance * target))
+        """Closeness of the word count to the target, times the share of real words; 0 for a
+        reply cut off by the token budget."""
+        text = canonical(trace.last_reply)
+        n, target = word_count(text), self.data.target
+        if n == 0 or trace.is_truncated:
+            return 0.0
+        close = max(0.0, 1 - abs(n - target) / (self.data.tolerance * target))
+        return close * ramp(word_share(text), *WORD_SHARE_RAMP)
 
     @vf.metric
     async def words(self, trace: vf.Trace) -> float:
-        return float(word_count(trace.last_reply))
+        return float(word_count(canonical(trace.last_reply)))
+
+    @vf.metric
+    async def real_words(self, trace: vf.Trace) -> float:
+        """Share of the reply's tokens that are words of the list."""
+        return word_share(canonical(trace.last_reply))
 
 
 class WordCountTaskset(vf.Taskset[WordCountTask, WordCountConfig]):

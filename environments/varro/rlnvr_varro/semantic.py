@@ -1,100 +1,116 @@
-"""Semantic reward for a forecast: closeness to tomorrow's headlines, minus echo of today's.
+"""Semantic skill of a forecast: closeness to tomorrow's headlines over a base rate.
 
-The truth about a forecast written on day t arrives on day t+1, as that day's headlines.
-With sentence embeddings (L2-normalised, so a dot product is the cosine similarity):
+A forecaster is scored against climatology, not in absolute terms: a text about subjects that
+are in the news every day (the Fed, AI stocks) sits close to every day's headlines, so its
+closeness to day t+1 says nothing about foresight. Varro measures the same text's closeness
+to the headlines of earlier days (the base days, stored with the task) and pays only the
+excess. With sentence embeddings (L2-normalised, so a dot product is a cosine similarity):
 
-    s1  = agg_j cos(forecast, tomorrow_j)        closeness to what happened
-    s0  = agg_i cos(forecast, today_i)           closeness to what the model was shown
-    raw = s1 - echo_weight * max(0, s0 - s1)     echo term: only when nearer today than tomorrow
-    semantic = clip((raw - floor) / (ceiling - floor), 0, 1)
+    c(x, D)   = mean of the k largest cos(x, h) over the headlines h of day D   (k = 3)
+    base(x)   = mean_j c(x, B_j)        over the base days B_1 .. B_m
+    skill(x)  = c(x, t+1) - base(x)
+    semantic  = clip(skill / scale, 0, 1)
 
-``agg`` is ``max`` (the single best-matching headline) or ``topk_mean`` (the mean of the k
-best, which rewards a forecast that matches a story several outlets ran rather than one
-lucky title). The same aggregate is used for both days.
+The base days are up to 14 stored days before t-2 (``rlnvr_varro.base``): stories run for
+several days, so the days just before t would count today's running story as base rate and
+punish persistence, the strongest simple forecast. Only past days, as a live forecaster has.
 
-Why this echo term: most news continues, so a good forecast about a running story is close
-to both days, and "similarity gained over today" (s1 - s0) would score it near zero. What
-must lose is a text nearer to today than to tomorrow: a headline pasted back or restated
-(s0 well above s1) has the gap subtracted again, while a forecast at least as close to
-tomorrow as to today keeps s1 whole. With ``echo_weight = 1`` a pure restatement scores
-``2*s1 - s0``, below its own s1 and below any forecast that reaches tomorrow as closely
-without leaning on today.
+``c`` is a top-k mean, not the single best match: a day's feed mixes ~15 stories, and one
+lucky headline out of many should not decide; the mean of the k best asks for a story several
+titles carry. Every day, t+1's and the base days', is cut to the same number of headlines
+(``rlnvr_varro.base.PER_DAY``), because the expected top-k mean grows with the number of
+headlines it is taken over.
 
-The rescale maps ``floor`` to 0 and ``ceiling`` to 1 (clipped), so that semantic and
-structure (each in [0, 1]) weigh what their weights say. Measured with all-MiniLM-L6-v2 (max
-over up to 40 headlines of the packaged days): a forecast about another topic scores
-s1 ~ 0.2-0.4, a generic markets paragraph ~ 0.3-0.5 (financial headlines are always there),
-hand-written forecasts that anticipate the next day's news ~ 0.47-0.59, a near paraphrase of
-one headline > 0.7. Hence the defaults ``floor = 0.25``, ``ceiling = 0.70``; another
-embedding model needs its own.
+The same numbers give ``relevance``, which ties the structure reward to substance:
+
+    relevance = clip((c(x, t) - base(x)) / scale, 0, 1)
+
+how much more the forecast is about today's headlines than about any day's. Five beats around
+a fixed subject have relevance ~0 and earn no structure reward; a forecast that continues
+today's story (the subject, not the text: copying is the leak detector's business) has full
+relevance.
+
+``scale`` maps skill to [0, 1]; it is set from measurements on the packaged days, printed by
+``experiments/varro_base_rates.py`` and listed in the README (all-MiniLM-L6-v2; another
+embedding model needs its own).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 
 from rlnvr_varro._vendor.embeddings import Embedder, shared_embedder
 
-Mode = Literal["max", "topk_mean"]
-
-DEFAULT_FLOOR = 0.25
-DEFAULT_CEILING = 0.70
+DEFAULT_K = 3
+DEFAULT_SCALE = 0.2
 
 
-def aggregate(similarities: np.ndarray, mode: Mode = "max", k: int = 3) -> float:
-    """``max`` or the mean of the ``k`` largest values (all of them if fewer); 0.0 if empty."""
+def closeness(similarities: Sequence[float] | np.ndarray, k: int = DEFAULT_K) -> float:
+    """The mean of the ``k`` largest values (all of them if fewer); 0.0 if none."""
     sims = np.asarray(similarities, dtype=np.float64).ravel()
     if sims.size == 0:
         return 0.0
-    if mode == "max":
-        return float(sims.max())
-    if mode == "topk_mean":
-        if k < 1:
-            raise ValueError(f"k must be >= 1, not {k}")
-        top = np.sort(sims)[-min(k, sims.size) :]
-        return float(top.mean())
-    raise ValueError(f"unknown semantic mode {mode!r}: use 'max' or 'topk_mean'")
+    if k < 1:
+        raise ValueError(f"k must be >= 1, not {k}")
+    return float(np.sort(sims)[-min(k, sims.size) :].mean())
 
 
-def rescale(value: float, floor: float = DEFAULT_FLOOR, ceiling: float = DEFAULT_CEILING) -> float:
-    if ceiling <= floor:
-        raise ValueError(f"ceiling ({ceiling}) must be above floor ({floor})")
-    return float(min(1.0, max(0.0, (value - floor) / (ceiling - floor))))
+def rescale(skill: float, scale: float = DEFAULT_SCALE) -> float:
+    """``clip(skill / scale, 0, 1)``."""
+    if scale <= 0:
+        raise ValueError(f"scale must be positive, not {scale}")
+    return float(min(1.0, max(0.0, skill / scale)))
 
 
 @dataclass(frozen=True)
-class SemanticScore:
-    score: float  # in [0, 1], the reward component
-    raw: float  # s1 - echo_weight * max(0, s0 - s1)
-    sim_tomorrow: float  # s1
-    sim_today: float  # s0
+class SemanticSkill:
+    score: float  # clip(skill / scale, 0, 1): the reward component
+    relevance: float  # clip((sim_today - sim_base) / scale, 0, 1)
+    skill: float  # sim_tomorrow - sim_base
+    sim_tomorrow: float  # c(x, t+1)
+    sim_today: float  # c(x, t)
+    sim_base: float  # mean c(x, B_j)
 
 
-def semantic_score(
+NONE = SemanticSkill(0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+
+
+def semantic_skill(
     forecast: str,
     tomorrow: Sequence[str],
-    today: Sequence[str] = (),
+    today: Sequence[str],
+    base_days: Sequence[Sequence[str]],
     *,
     embedder: Embedder | None = None,
-    mode: Mode = "max",
-    k: int = 3,
-    echo_weight: float = 1.0,
-    floor: float = DEFAULT_FLOOR,
-    ceiling: float = DEFAULT_CEILING,
-) -> SemanticScore:
-    """Score ``forecast`` against day t+1 (``tomorrow``) with an echo term for day t
-    (``today``); see the module docstring. Empty text or no reference scores 0."""
+    k: int = DEFAULT_K,
+    scale: float = DEFAULT_SCALE,
+) -> SemanticSkill:
+    """Skill of ``forecast`` for day t+1 and its relevance to day t, over the base rate of
+    ``base_days`` (see the module docstring). With no text or no base day there is no skill
+    to measure: everything is 0. With no ``tomorrow`` yet (the daily loop before resolution)
+    only ``relevance`` and ``sim_today`` are known."""
     text = forecast.strip()
-    if not text or not tomorrow:
-        return SemanticScore(0.0, 0.0, 0.0, 0.0)
+    base_days = [list(day) for day in base_days if day]
+    if not text or not base_days:
+        return NONE
     embedder = embedder or shared_embedder()
-    refs = list(tomorrow) + list(today)
-    sims = embedder.similarity([text], refs)[0]
-    s1 = aggregate(sims[: len(tomorrow)], mode, k)
-    s0 = aggregate(sims[len(tomorrow) :], mode, k) if today else 0.0
-    raw = s1 - echo_weight * max(0.0, s0 - s1)
-    return SemanticScore(rescale(raw, floor, ceiling), raw, s1, s0)
+    days = [list(tomorrow), list(today), *base_days]
+    flat = [h for day in days for h in day]
+    sims = embedder.similarity([text], flat)[0]
+    per_day, start = [], 0
+    for day in days:
+        per_day.append(closeness(sims[start : start + len(day)], k))
+        start += len(day)
+    s1, s0, base = per_day[0], per_day[1], float(np.mean(per_day[2:]))
+    skill = s1 - base if tomorrow else 0.0
+    return SemanticSkill(
+        rescale(skill, scale) if tomorrow else 0.0,
+        rescale(s0 - base, scale) if today else 0.0,
+        skill,
+        s1,
+        s0,
+        base,
+    )
