@@ -76,8 +76,10 @@ def main() -> None:
     tasks = sorted(VarroTaskset(VarroConfig(id="rlnvr-varro")), key=lambda t: t.data.day)
     last = tasks[-LAST:]
     train = [t for t in tasks[:-LAST] if not is_heldout(t.key, 20.0)]
-    print(f"{len(tasks)} tasks; training days {len(train)}; last {LAST}: "
-          f"{last[0].data.day} .. {last[-1].data.day}")
+    print(
+        f"{len(tasks)} tasks; training days {len(train)}; last {LAST}: "
+        f"{last[0].data.day} .. {last[-1].data.day}"
+    )
     fitted = {name: mean_reward(train, lambda t, x=text: x) for name, text in FIXED.items()}
     for name, value in fitted.items():
         print(f"fixed {name:<20} training mean {value:.3f}")

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 import rlnvr  # noqa: F401  (loads the fast BLAS before anything imports mlx)
-from rlnvr import cli_daily, cli_sample, cli_show
+from rlnvr import cli_daily, cli_redteam, cli_sample, cli_show
 from rlnvr.registry import installed
 
 app = typer.Typer(
@@ -224,18 +224,33 @@ def _train_mlx(cfg) -> dict:
         TextColumn("reward {task.fields[reward]:.3f}"),
         TextColumn("{task.fields[tps]:.0f} tok/s"),
         TimeRemainingColumn(),
+        TextColumn("{task.fields[hack]}"),
     )
     with Progress(*columns, console=console) as bar:
         task = bar.add_task(
-            "train", total=cfg.trainer.steps, completed=trainer.step, reward=float("nan"), tps=0.0
+            "train",
+            total=cfg.trainer.steps,
+            completed=trainer.step,
+            reward=float("nan"),
+            tps=0.0,
+            hack="",
         )
 
         def on_step(row: dict) -> None:
+            fired = row.get("monitor/warnings")
             bar.update(
-                task, completed=row["step"], reward=row["reward_mean"], tps=row["gen_tokens_per_s"]
+                task,
+                completed=row["step"],
+                reward=row["reward_mean"],
+                tps=row["gen_tokens_per_s"],
+                hack=f"[bold red]hack? {', '.join(fired)}[/bold red]" if fired else "",
             )
 
-        return trainer.run(on_step=on_step)
+        result = trainer.run(on_step=on_step)
+    if trainer.monitor is not None:
+        console.print(trainer.monitor.summary(), markup=False)
+        console.print(f"monitor: {trainer.run_dir / 'monitor.json'}")
+    return result
 
 
 @app.command("eval", context_settings=PASSTHROUGH, add_help_option=False)
@@ -336,6 +351,7 @@ def _command_line() -> str:
 cli_daily.register(app)
 cli_show.register(app)
 cli_sample.register(app)
+cli_redteam.register(app)
 
 
 def _add_environments() -> None:

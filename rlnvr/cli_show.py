@@ -12,10 +12,13 @@ PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
 PROMPT_CHARS = 800  # of each task's prompt (its last message), shown above its table
 
 
-def _components(rewards: dict[str, float], weights: dict[str, float]) -> str:
-    """The positively weighted rewards always, the others (penalties) when they fired."""
+def _components(score, weights: dict[str, float]) -> str:
+    """The positively weighted rewards always, the others (penalties) when they fired, then
+    the metrics (a word count, a similarity: what the reward saw)."""
+    rewards = score.rewards
     shown = [n for n in rewards if weights.get(n, 1.0) > 0 or rewards[n] != 0.0]
-    return "\n".join(f"{n} {rewards[n]:.2f}" for n in shown)
+    lines = [f"{n} {rewards[n]:.2f}" for n in shown]
+    return "\n".join(lines + [f"[{n} {v:.3g}]" for n, v in score.metrics.items()])
 
 
 def _prompt_text(task) -> str:
@@ -41,8 +44,8 @@ def show(
 
     Takes the training config (`@ configs/walter.toml`; --model.path is the base model, the
     held-out split is the one `rlnvr train` never trained on, sampling as configured). Each
-    reply sits next to its reward components (the rewards, and the penalties that fired); the
-    last table has each model's mean reward over the tasks shown.
+    reply sits next to its reward components (the rewards, and the penalties that fired) and its
+    metrics in brackets; the last table has each model's mean reward over the tasks shown.
     """
     if trained is None and adapters is None:
         raise typer.BadParameter("give the trained model: --trained FOLDER or --adapters FOLDER")
@@ -82,7 +85,7 @@ def show(
         for name, replies in result.replies.items():
             reply = replies[i]
             text = Text(reply.text + (" [cut at max tokens]" if reply.truncated else ""))
-            components = Text(_components(reply.score.rewards, weights))
+            components = Text(_components(reply.score, weights))
             table.add_row(name, text, f"{reply.score.reward:+.2f}", components)
         console.print(table)
     summary = Table("model", "source", f"mean reward ({len(picked)} tasks)")

@@ -1,8 +1,9 @@
 """The Horace taskset and its rubric, with the real scoring model (rlnvr-tiny, no mocks).
 
 The honest continuations below were written by hand for three authors' tasks, in imitation
-of the author and not copied from anything. Every adversarial text must score below the
-honest one for the same task; most must score about nothing.
+of the author and not copied from anything (more, for held-out tasks, ship in
+``rlnvr_horace/data/honest.jsonl``). Every adversarial text must score below the honest one
+for the same task; most must score about nothing.
 """
 
 from __future__ import annotations
@@ -15,14 +16,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from odd_inputs import ODD_INPUTS
 from verifiers.v1.configs.taskset import TasksetConfig
 from verifiers.v1.utils.generic import concrete_type
 from verifiers.v1.utils.loaders import taskset_class
 
 from rlnvr.data_pipelines.literature import iter_documents
+from rlnvr.data_pipelines.splits import is_heldout
+from rlnvr.trainers.protocols import HonestCompletions, TaskReferences
 from rlnvr.trainers.traces import completion_trace, score
 from rlnvr_horace import HoraceConfig, HoraceTaskConfig, HoraceTaskset
 from rlnvr_horace.cadence import FEATURE_NAMES
+from rlnvr_horace.calibration import GRID, closeness, margin_score
 from rlnvr_horace.chunks import split_words
 from rlnvr_horace.ngram_overlap import (
     build_index,
@@ -32,7 +37,7 @@ from rlnvr_horace.ngram_overlap import (
     save_indexes,
 )
 from rlnvr_horace.style_classifier import fit, load_classifier, save_classifier, sklearn_pipeline
-from rlnvr_horace.taskset import closeness, style_data, unwrap
+from rlnvr_horace.taskset import cadence_of, style_data, unwrap
 
 HONEST = {
     "Edgar Allan Poe": (
@@ -62,12 +67,21 @@ HONEST = {
         'fine river," I said. We fished until noon and caught four trout and then we ate lunch.'
     ),
 }
+# Near the average of all authors, and in no one's voice: under the reward of 2026-12-01
+# (closeness capped at 1 below the author's median own-chunk distance, 40-word calibration)
+# this got signature closeness 1.0 for 14 of the 16 authors.
+BLAND = (
+    "The letter arrived on a Tuesday, though nobody could afterwards agree which Tuesday it "
+    "had been. Mrs. Hale read it twice at the breakfast table, folded it into her apron, and "
+    "said only that the weather would turn before evening, which it did."
+)
 OTHER = "Charles Dickens"  # whose prose is pasted into the other authors' tasks
-REWARDS = {"signature": 0.8, "classifier": 0.2}
+REWARDS = {"signature": 0.4, "margin": 0.4, "classifier": 0.2}
 METRICS = {
     "words",
     "signature_distance",
     "nearest_distance",
+    "signature_margin",
     "p_author",
     "copy_share",
     "surprisal_mean",
@@ -104,6 +118,7 @@ ADVERSARIAL = {
     "opening_echoed": lambda t, s: t.data.opening,
     "prompt_echoed": lambda t, s: t.data.prompt,
     "honest_8_times": lambda t, s: " ".join([HONEST[t.data.author]] * 8),
+    "bland": lambda t, s: BLAND,
 }
 
 
@@ -167,7 +182,14 @@ def test_tasks_are_openings_of_each_author(tasks, sample):
 def test_package_data_is_small_and_consistent(tasks):
     folder = files("rlnvr_horace").joinpath("data")
     sizes = {p.name: len(p.read_bytes()) for p in folder.iterdir() if p.is_file()}
-    assert set(sizes) >= {"tasks.jsonl", "signatures.json", "classifier.json", "ngrams.npz"}
+    assert set(sizes) >= {
+        "tasks.jsonl",
+        "signatures.json",
+        "own_samples.json",
+        "classifier.json",
+        "ngrams.npz",
+        "honest.jsonl",
+    }
     assert sum(sizes.values()) < 3_000_000
     data = style_data()
     authors = {t.data.author for t in tasks}
@@ -176,11 +198,16 @@ def test_package_data_is_small_and_consistent(tasks):
     assert data.meta["model"] == "rlnvr-tiny" and data.meta["chunk_words"] == 150
     calibrations = [s.meta["calibration"] for s in data.signatures.values()]
     for signature, cal in zip(data.signatures.values(), calibrations, strict=True):
-        assert signature.n_chunks >= 20 and cal["words"] == [40, 80, 150, 300]
+        assert signature.n_chunks >= 20 and cal["words"] == [80, 150, 300]
         own_150 = cal["d_own"][cal["words"].index(150)]
         assert 0 < own_150 < 1.0
         # a longer text's features are steadier estimates: own chunks lie closer with length
         assert cal["d_own"] == sorted(cal["d_own"], reverse=True), signature.author
+        for key in ("distance", "margin"):  # quantiles over GRID, one row per length
+            assert np.shape(cal[key]) == (3, len(GRID))
+            assert all(row == sorted(row) for row in cal[key])
+    # the scoring model's own samples: a signature over as many samples as prompts
+    assert data.own.n_chunks >= 32 and set(data.own.features) == set(FEATURE_NAMES)
     # most authors' own chunks lie closer to their signature than other authors' chunks
     closer = [np.less(cal["d_own"], cal["d_other"]) for cal in calibrations]
     assert np.mean(closer) >= 0.8
@@ -188,16 +215,27 @@ def test_package_data_is_small_and_consistent(tasks):
         assert copy_share(task.data.opening, data.ngrams) == 1.0
 
 
-def test_closeness_is_calibrated_at_the_texts_length():
-    cal = {"words": [40, 150], "d_own": [1.2, 0.8], "d_other": [1.6, 1.0]}
-    # own-author median at each length scores 1, other authors' median 0, whatever the length
-    assert closeness(1.2, 40, cal, 0.1) == closeness(0.8, 150, cal, 0.1) == 1.0
-    assert closeness(1.6, 40, cal, 0.1) == closeness(1.0, 150, cal, 0.1) == 0.0
-    # interpolated at 95 words: d_own 1.0, d_other 1.3
-    assert closeness(1.15, 95, cal, 0.1) == pytest.approx(0.5)
-    assert closeness(1.4, 10, cal, 0.1) == pytest.approx(0.5)  # below 40 words: as at 40
-    assert closeness(1.3, 500, cal, 0.1) == 0.0
-    assert closeness(0.85, 150, cal, 0.5) == pytest.approx(0.9)  # the gap's floor
+def test_closeness_and_margin_are_calibrated_at_the_texts_length():
+    # own chunks' distances uniform on [1.0, 2.0] at 80 words, on [0.5, 1.0] at 150;
+    # their margins uniform on [-0.4, 0.4] at both lengths
+    grid = np.array(GRID)
+    cal = {
+        "words": [80, 150],
+        "distance": [list(1.0 + grid), list(0.5 + 0.5 * grid)],
+        "margin": [list(-0.4 + 0.8 * grid)] * 2,
+    }
+    # continuous: the share of own chunks of that length further away, not capped at the median
+    assert closeness(1.5, 80, cal) == pytest.approx(0.5)
+    assert closeness(1.2, 80, cal) == pytest.approx(0.8)
+    assert closeness(0.9, 80, cal) == 1.0 and closeness(2.5, 80, cal) == 0.0
+    assert closeness(0.75, 150, cal) == pytest.approx(0.5)
+    assert closeness(1.125, 115, cal) == pytest.approx(0.5)  # interpolated between lengths
+    assert closeness(1.5, 40, cal) == pytest.approx(0.5)  # shorter: judged as at 80 words
+    assert closeness(float("nan"), 80, cal) == 0.0
+    # margin: 0 when no nearer the author than to a competitor, 1 at own chunks' 75th pct (0.2)
+    assert margin_score(0.0, 80, cal) == margin_score(-0.3, 80, cal) == 0.0
+    assert margin_score(0.1, 80, cal) == pytest.approx(0.5)
+    assert margin_score(0.5, 150, cal) == 1.0 and margin_score(float("inf"), 80, cal) == 0.0
 
 
 def test_config_filters_authors_and_checks_the_scoring_model():
@@ -224,7 +262,8 @@ def test_components_metrics_and_weights(by_author):
     # as `[env.taskset.task.rewards] classifier = {weight = 0}` in a TOML config
     ablated = load(authors=["Jane Austen"], task={"rewards": {"classifier": {"weight": 0.0}}})
     result = score(ablated[0], HONEST["Jane Austen"])
-    assert result.reward == pytest.approx(0.8 * result.rewards["signature"])
+    expected = 0.4 * result.rewards["signature"] + 0.4 * result.rewards["margin"]
+    assert result.reward == pytest.approx(expected)
 
 
 # --- honest and adversarial continuations -------------------------------------------------
@@ -245,6 +284,54 @@ def test_adversarial_scores_below_honest(by_author, sample, honest, author, case
     hack = score(task, ADVERSARIAL[case](task, sample))
     assert hack.reward < honest[author].reward, (case, hack)
     assert hack.reward < 0.05, (case, hack)
+
+
+def test_bland_paragraph_is_not_paid_as_every_author(by_author, honest):
+    """Text near the average of all authors earns little closeness to any one of them: the
+    margin over the nearest other author is about 0, and 43 words are judged against the
+    author's 80-word chunks, not excused as noise."""
+    bland = {author: score(task, BLAND) for author, task in by_author.items()}
+    assert sum(r.rewards["margin"] > 0 for r in bland.values()) <= 3
+    assert sum(r.rewards["signature"] > 0.5 for r in bland.values()) <= 3
+    assert all(bland[a].reward < 0.5 * honest[a].reward for a in HONEST)
+    assert np.mean([r.reward for r in bland.values()]) < 0.1
+
+
+def test_honest_completions_are_paid_above_the_bland_paragraph(tasks):
+    taskset = HoraceTaskset(HoraceConfig(id="rlnvr-horace"))
+    assert isinstance(taskset, HonestCompletions) and isinstance(tasks[0], TaskReferences)
+    written = taskset.honest_completions()
+    by_id = {t.key: t for t in tasks}
+    assert len(written) >= 10 and all(is_heldout(k, 20.0) for k in written)
+    rows = files("rlnvr_horace").joinpath("data/honest.jsonl").read_text().splitlines()
+    assert all('"written_by": "hand, from the prompt only"' in row for row in rows)
+    results = {k: score(by_id[k], text) for k, text in written.items()}
+    bland = {k: score(by_id[k], BLAND) for k in written}
+    assert all(r.metrics["copy_share"] < 0.05 for r in results.values())
+    above = [results[k].reward > bland[k].reward for k in written]
+    assert np.mean(above) >= 0.8, {k: (results[k].reward, bland[k].reward) for k in written}
+    assert by_id[next(iter(written))].references() == [by_id[next(iter(written))].data.opening]
+
+
+def test_a_reply_the_guard_already_zeroes_is_never_read_by_the_scoring_model(by_author):
+    task = by_author["Jane Austen"]
+    prose = ODD_INPUTS["long_prose"]
+    before = cadence_of.cache_info()
+    result = score(task, prose)
+    after = cadence_of.cache_info()
+    assert result.reward == 0.0 and result.metrics["words"] > task.config.hard_max_words
+    assert after.misses == before.misses and after.hits == before.hits  # never called
+    assert result.metrics["signature_distance"] == 10.0 and result.metrics["p_author"] == 0.0
+
+
+@pytest.mark.parametrize("name", sorted(ODD_INPUTS))
+def test_odd_inputs_score_finite_and_unpaid(by_author, name):
+    result = score(by_author["Edgar Allan Poe"], ODD_INPUTS[name])
+    values = [*result.rewards.values(), *result.metrics.values(), result.reward]
+    assert all(np.isfinite(v) for v in values), result
+    assert all(0.0 <= v <= 1.0 for v in result.rewards.values())
+    assert 0.0 <= result.metrics["guard"] <= 1.0 and 0.0 <= result.metrics["p_author"] <= 1.0
+    assert result.reward <= 0.01, result
 
 
 def test_guards_are_what_stop_a_pasted_passage(by_author, sample):

@@ -163,6 +163,11 @@ def test_trl_run_end_to_end_then_resume(tmp_path):
     state = json.loads((run / "checkpoints/checkpoint-4/curriculum.json").read_text())
     assert state["curriculum"]["step"] == 3 and len(state["curriculum"]["scores"]) == 4
     assert (run / "reward.png").exists() and json.loads((run / "config.json").read_text())
+    # the hack monitor saw every generation's completions and wrote its report
+    assert all(0 < r["monitor/distinct_1"] <= 1 for r in rows)
+    assert all(-1 <= r["monitor/cross_task_sim"] <= 1 for r in rows)
+    assert json.loads((run / "monitor.json").read_text())["steps"] == 2
+    assert "hack monitor:" in proc.stdout
 
     # RUN/model: the same network under mlx_lm and transformers
     mlx_model, _ = load_mlx(run / "model")
@@ -181,6 +186,8 @@ def test_trl_run_end_to_end_then_resume(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "resuming from checkpoint-4" in " ".join(proc.stdout.split())  # rich wraps lines
     assert [r["step"] for r in read_rows(run / "metrics.jsonl")] == [1, 2, 3]
+    assert "monitor/length_drift" in read_rows(run / "metrics.jsonl")[-1]  # base restored
+    assert json.loads((run / "monitor.json").read_text())["steps"] == 3
     assert [r["step"] for r in read_rows(run / "eval.jsonl")] == [0, 2, 3]
     resumed = json.loads((run / "checkpoints/checkpoint-6/curriculum.json").read_text())
     assert resumed["curriculum"]["step"] == 4  # continued at step 3, not restarted at 0

@@ -5,6 +5,7 @@ import asyncio
 import pytest
 from odd_inputs import ODD_INPUTS
 
+from rlnvr.tasksets.word_count import OFF_TOPIC
 from rlnvr.trainers.tasksets import load_tasks
 from rlnvr.trainers.traces import score_async
 
@@ -28,8 +29,8 @@ def reward(text: str, target: int, **config) -> float:
     ],
 )
 def test_closeness_is_graded_within_the_tolerance_band(words, target, tolerance, expected):
-    text = " ".join(["word"] * words)
-    assert reward(text, target, tolerance=tolerance) == pytest.approx(expected)
+    text = " ".join(["sea"] * words)
+    assert reward(text, target, tolerance=tolerance, topics=1) == pytest.approx(expected)
 
 
 def test_empty_reply_scores_zero_and_tolerance_must_be_positive():
@@ -44,6 +45,14 @@ def test_a_reply_cut_off_by_the_token_budget_earns_nothing():
     text = "The grey sea rolls under a heavy sky."
     assert asyncio.run(score_async(task, text)).rewards["closeness"] == 1.0
     assert asyncio.run(score_async(task, text, truncated=True)).rewards["closeness"] == 0.0
+
+
+def test_a_reply_that_does_not_name_its_topic_keeps_little():
+    tasks = load_tasks({"id": "rlnvr.tasksets.word_count"})
+    stars = next(t for t in tasks if t.data.target == 6 and t.data.topic == "the stars")
+    named = asyncio.run(score_async(stars, "A star burned above the hill.")).reward
+    fixed = asyncio.run(score_async(stars, "There is not not there now.")).reward
+    assert named == 1.0 and fixed == pytest.approx(OFF_TOPIC)
 
 
 def test_character_soup_earns_nothing_and_words_keep_their_reward():

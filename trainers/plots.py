@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from rlnvr.trainers.hack_monitor import LABELS, PREFIX, WARNINGS
 from rlnvr.trainers.jsonl_log import read_rows
 
 PANELS = [
@@ -80,8 +82,41 @@ def plot_training(rows: list[dict], path: Path) -> None:
     plt.close(fig)
 
 
+def plot_monitor(rows: list[dict], thresholds: dict, path: Path) -> None:
+    """One panel per hack-monitor signal over steps, its threshold dashed (from monitor.json)
+    and a red mark at every step where it warned; the reward in grey on a twin axis."""
+    plt = _pyplot()
+    names = [n for n in LABELS if any(PREFIX + n in r for r in rows)]
+    cols, lines = 3, -(-len(names) // 3)
+    fig, axes = plt.subplots(lines, cols, figsize=(11, 3 * lines), squeeze=False)
+    for ax, name in zip(axes.flat, names, strict=False):
+        points = [(r["step"], r[PREFIX + name]) for r in rows if PREFIX + name in r]
+        ax.plot(*zip(*points, strict=True), lw=1.2, color="C0")
+        bound = thresholds.get(name, {}).get("threshold")
+        for y in bound if isinstance(bound, list) else [] if bound is None else [bound]:
+            ax.axhline(y, ls="--", lw=0.8, color="0.4")
+        warned = {r["step"] for r in rows if name in r.get(WARNINGS, [])}
+        fired = [(s, v) for s, v in points if s in warned]
+        if fired:
+            ax.scatter(*zip(*fired, strict=True), color="C3", s=14, zorder=3, label="warning")
+            ax.legend(fontsize=7)
+        twin = ax.twinx()
+        twin.plot([r["step"] for r in rows], [r["reward_mean"] for r in rows], lw=0.7, color="0.7")
+        twin.tick_params(labelsize=7, colors="0.5")
+        ax.set_title(LABELS[name], fontsize=9)
+        ax.set_xlabel("step", fontsize=8)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(names) :]:
+        ax.axis("off")
+    fig.suptitle("hack monitor: signal (blue), threshold (dashed), warning (red), reward (grey)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def plot_run(run_dir: Path) -> list[Path]:
-    """Write ``reward.png`` and ``training.png`` into the run folder; return their paths."""
+    """Write ``reward.png``, ``training.png`` and, when the hack monitor ran, ``monitor.png``
+    into the run folder; return their paths."""
     run_dir = Path(run_dir)
     rows = read_rows(run_dir / "metrics.jsonl")
     if not rows:
@@ -90,6 +125,11 @@ def plot_run(run_dir: Path) -> list[Path]:
     paths = [run_dir / "reward.png", run_dir / "training.png"]
     plot_rewards(rows, evals, paths[0])
     plot_training(rows, paths[1])
+    if any(k.startswith(PREFIX) for r in rows for k in r):
+        report = run_dir / "monitor.json"
+        thresholds = json.loads(report.read_text())["calibration"] if report.exists() else {}
+        paths.append(run_dir / "monitor.png")
+        plot_monitor(rows, thresholds, paths[-1])
     return paths
 
 

@@ -40,6 +40,7 @@ from rlnvr.trainers.gspo import (
     plain_head,
     policy_loss,
 )
+from rlnvr.trainers.hack_monitor import Completion, HackMonitor
 from rlnvr.trainers.jsonl_log import JsonlLog, read_rows, trim_after
 from rlnvr.trainers.models import load_mlx, resolve
 from rlnvr.trainers.rollout import Rollout, generate_groups
@@ -138,6 +139,7 @@ class Trainer:
             raise ValueError(f"taskset {cfg.env.taskset['id']!r} has no training tasks")
         self.by_key = {t.key: t for t in self.train_tasks}
         self.curriculum = Curriculum(list(self.by_key), cfg.curriculum)
+        self.monitor = HackMonitor(cfg.monitor, self.by_key) if cfg.monitor.enabled else None
         self.opt = optim.AdamW(cfg.trainer.learning_rate, weight_decay=cfg.trainer.weight_decay)
         self.opt.init(self.model.trainable_parameters())
         self.reference = None
@@ -282,6 +284,9 @@ class Trainer:
             "step_seconds": time.perf_counter() - start,
             **stats,
         }
+        if self.monitor is not None:
+            self.monitor.add(Completion(r.task_key, r.text, r.truncated) for r in rollouts)
+            row |= self.monitor.observe(row)
         return row
 
     # -- the run ----------------------------------------------------------------------------
@@ -295,6 +300,8 @@ class Trainer:
         self.step = state.step
         trim_after(self.run_dir / "metrics.jsonl", self.step)
         trim_after(self.run_dir / "eval.jsonl", self.step)
+        if self.monitor is not None:
+            self.monitor.restore(read_rows(self.run_dir / "metrics.jsonl"))
         return True
 
     def save_checkpoint(self) -> None:
@@ -330,7 +337,8 @@ class Trainer:
                 metrics.write(row)
                 if on_step:
                     on_step(row)
-                if every and self.step % every == 0 and self.step < self.cfg.trainer.steps:
+                mid_run = every and self.step % every == 0 and self.step < self.cfg.trainer.steps
+                if mid_run and self.eval_tasks:
                     evals.write(self.evaluate())
                 done = self.step == self.cfg.trainer.steps
                 if done or self.step % self.cfg.trainer.checkpoint_every == 0:
@@ -340,6 +348,8 @@ class Trainer:
         finally:
             metrics.close()
             evals.close()
+        if self.monitor is not None:
+            self.monitor.write(self.run_dir)
         self.export()
         rows = read_rows(self.run_dir / "eval.jsonl")
         return {"before": rows[0], "after": rows[-1]} if rows else {}

@@ -34,6 +34,7 @@ from rlnvr.trainers.config import TrainConfig
 from rlnvr.trainers.curriculum import Curriculum
 from rlnvr.trainers.evaluate import evaluate
 from rlnvr.trainers.gspo import GRPO_CLIP
+from rlnvr.trainers.hack_monitor import HackMonitor
 from rlnvr.trainers.jsonl_log import JsonlLog, read_rows, trim_after
 from rlnvr.trainers.models import load_mlx, load_torch
 from rlnvr.trainers.tasksets import load_tasks
@@ -197,8 +198,14 @@ def train(cfg: TrainConfig, announce: Callable[[str], None] = print) -> dict:
     lora = cfg.model.lora if cfg.model.lora is not None else big
     resume = latest_checkpoint(Path(cfg.output)) if cfg.resume else None
     sampler = curriculum_sampler(cfg, [t.key for t in train_tasks], resume)
+    # Every process gathers completions for the monitor; only the main one keeps and logs them.
+    monitor = (
+        HackMonitor(cfg.monitor, {t.key: t for t in train_tasks}) if cfg.monitor.enabled else None
+    )
     if state.is_main_process:
         prepare_run_dir(cfg, resume)
+        if monitor is not None:
+            monitor.restore(read_rows(Path(cfg.output) / "metrics.jsonl"))
         announce(
             f"{cfg.env.taskset['id']}: {len(train_tasks)} training tasks, {len(eval_tasks)} held "
             f"out; {'LoRA' if lora else 'full'} fine-tune of {cfg.model.path} with TRL on "
@@ -212,13 +219,16 @@ def train(cfg: TrainConfig, announce: Callable[[str], None] = print) -> dict:
         train_dataset=task_dataset(train_tasks),
         processing_class=tokenizer,
         peft_config=lora_config(cfg, model) if lora else None,
-        callbacks=[RunFiles(Path(cfg.output), cfg.trainer.minibatches, sampler)],
+        callbacks=[RunFiles(Path(cfg.output), cfg.trainer.minibatches, sampler, monitor)],
         sampler=sampler,
+        monitor=monitor,
     )
     with warnings.catch_warnings():  # TRL calls a transformers API renamed in 5.x, per step
         warnings.filterwarnings("ignore", "`is_gradient_checkpointing` is deprecated")
         trainer.train(resume_from_checkpoint=str(resume) if resume else None)
     export(trainer, Path(cfg.output), lora)
+    if monitor is not None and state.is_main_process:
+        announce(monitor.summary())
     state.wait_for_everyone()
     if not state.is_main_process or not eval_tasks:
         return {}

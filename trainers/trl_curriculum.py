@@ -29,6 +29,7 @@ from trl import GRPOTrainer
 from rlnvr.data_pipelines.atomic import atomic_write_text
 from rlnvr.trainers.curriculum import Curriculum
 from rlnvr.trainers.evaluate import component_means
+from rlnvr.trainers.hack_monitor import Completion, HackMonitor
 from rlnvr.trainers.jsonl_log import JsonlLog
 from rlnvr.trainers.rollout import Rollout
 from rlnvr.trainers.scoring import score_groups
@@ -188,10 +189,18 @@ class Throughput:
 
 
 class CurriculumGRPOTrainer(GRPOTrainer):
-    """``GRPOTrainer`` sampling from a :class:`CurriculumSampler` and feeding it rewards."""
+    """``GRPOTrainer`` sampling from a :class:`CurriculumSampler` and feeding it rewards,
+    and every training generation's completions to the hack monitor (on the main process)."""
 
-    def __init__(self, *args: Any, sampler: CurriculumSampler, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        sampler: CurriculumSampler,
+        monitor: HackMonitor | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.curriculum_sampler = sampler
+        self.monitor = monitor
         self.throughput = Throughput()
         super().__init__(*args, **kwargs)
 
@@ -222,8 +231,19 @@ class CurriculumGRPOTrainer(GRPOTrainer):
             rewards = (per_func * weights.unsqueeze(0)).nansum(dim=1)
             groups = rewards.view(-1, self.num_generations).cpu().numpy()
             self.curriculum_sampler.scored(keys[:: self.num_generations], groups)
+            if self.monitor is not None:
+                self._watch(keys, completions, completion_ids_list)
         self.throughput.score_seconds += time.perf_counter() - start
         return per_func
+
+    def _watch(self, keys: list[str], completions: list, completion_ids: list) -> None:
+        """Every process's completions, in ``keys`` order, to the monitor on the main one;
+        truncated as TRL decides it (the last token is neither a stop nor the pad token)."""
+        stops = {*self.eos_token_ids, self._tokenizer.pad_token_id}
+        texts = gather_object([completion_text(c) for c in completions])
+        cut = gather_object([not ids or ids[-1] not in stops for ids in completion_ids])
+        if self.accelerator.is_main_process:
+            self.monitor.add(map(Completion, keys, texts, cut))
 
     def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
         if self.model.training and "loss" in logs:  # a step's log, not the run summary
@@ -234,12 +254,21 @@ class CurriculumGRPOTrainer(GRPOTrainer):
 
 class RunFiles(TrainerCallback):
     """Main process only: ``metrics.jsonl`` rows under the MLX trainer's names (one per
-    rlnvr step, i.e. per generation) and ``curriculum.json`` in each checkpoint folder."""
+    rlnvr step, i.e. per generation) with the hack monitor's columns, ``curriculum.json`` in
+    each checkpoint folder, and ``monitor.json`` at the end."""
 
-    def __init__(self, run_dir: Path, minibatches: int, sampler: CurriculumSampler) -> None:
-        self.path = Path(run_dir) / "metrics.jsonl"
+    def __init__(
+        self,
+        run_dir: Path,
+        minibatches: int,
+        sampler: CurriculumSampler,
+        monitor: HackMonitor | None = None,
+    ) -> None:
+        self.run_dir = Path(run_dir)
+        self.path = self.run_dir / "metrics.jsonl"
         self.minibatches = minibatches
         self.sampler = sampler
+        self.monitor = monitor
         self.log: JsonlLog | None = None
 
     def on_log(self, args, state, control, logs=None, **kwargs) -> None:
@@ -248,6 +277,8 @@ class RunFiles(TrainerCallback):
         row = {"step": state.global_step // self.minibatches}
         row |= {ours: logs[trl] for trl, ours in METRIC_NAMES.items() if logs.get(trl) is not None}
         row |= {k: v for k, v in logs.items() if k.startswith(("reward/", "metric/"))}
+        if self.monitor is not None:
+            row |= self.monitor.observe(row)
         if self.log is None:
             self.log = JsonlLog(self.path)
         self.log.write(row)
@@ -261,3 +292,5 @@ class RunFiles(TrainerCallback):
         if self.log is not None:
             self.log.close()
             self.log = None
+        if state.is_world_process_zero and self.monitor is not None:
+            self.monitor.write(self.run_dir)

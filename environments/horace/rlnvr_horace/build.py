@@ -36,22 +36,32 @@ import argparse
 import hashlib
 import json
 import re
-import statistics
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+
 from rlnvr_horace._vendor.atomic import atomic_write_text
 from rlnvr_horace._vendor.literature import Document, read_corpus
+from rlnvr_horace.calibration import quantiles
 from rlnvr_horace.chunk_features import cadence_extractor, corpus_features
 from rlnvr_horace.chunks import chunk_documents, spread
 from rlnvr_horace.ngram_overlap import build_index, save_indexes
-from rlnvr_horace.signatures import build_signatures, save_signatures, signature_distance
+from rlnvr_horace.own_samples import sample_texts
+from rlnvr_horace.signatures import (
+    Signature,
+    build_signatures,
+    save_signatures,
+    signature_distance,
+)
 from rlnvr_horace.style_classifier import fit, save_classifier
-from rlnvr_horace.taskset import paragraphs, unwrap
+from rlnvr_horace.taskset import PROMPT, paragraphs, unwrap
 
-CALIBRATION_WORDS = (40, 80, 150, 300)  # the reward's range: min_words .. max_words
-CALIBRATION_CHUNKS = 60  # per author and length
+CALIBRATION_WORDS = (80, 150, 300)  # the reward's range: min_words .. max_words
+CALIBRATION_CHUNKS = 30  # per author and length
+OWN_SAMPLES_PER_AUTHOR = 4  # prompts per author for the scoring model's own samples
+OWN_SAMPLE_TOKENS = 192  # as configs/horace.toml's max_tokens
 # The sample the packaged data is built from, in an rlnvr checkout.
 DEFAULT_SRC = Path(__file__).resolve().parents[3] / "data" / "samples" / "literature"
 DEFAULT_OUT = Path(__file__).resolve().parent / "data"
@@ -106,9 +116,9 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower().replace("ë", "e")).strip("-")
 
 
-def task_rows(documents: list[Document], authors: list[str], per_author: int) -> list[dict]:
-    """Up to ``per_author`` openings per author, spread over their documents in order."""
-    candidates: dict[str, list[dict]] = defaultdict(list)
+def candidates(documents: list[Document], authors: list[str]) -> dict[str, list[dict]]:
+    """Per author, every paragraph whose first sentence makes a good opening, in order."""
+    found: dict[str, list[dict]] = defaultdict(list)
     for doc in documents:
         author = author_of(doc)
         if author not in authors:
@@ -116,53 +126,76 @@ def task_rows(documents: list[Document], authors: list[str], per_author: int) ->
         for i, paragraph in enumerate(paragraphs(doc.text)):
             opening = opening_of(paragraph)
             if opening:
-                source = f"{doc.form}/{doc.title}"
-                candidates[author].append(
+                found[author].append(
                     {
                         "id": f"{slug(author)}/{slug(doc.title)}/{i}",
                         "author": author,
                         "opening": opening,
-                        "source": source,
+                        "source": f"{doc.form}/{doc.title}",
                     }
                 )
-    rows = []
-    for author in authors:
-        found = candidates[author]
-        rows.extend(found[i] for i in spread(len(found), per_author))
-    return rows
+    return found
 
 
-def medians(authors: list[str], rows: list[dict], signatures: dict) -> dict[str, tuple]:
-    """Per target author: (median distance of their own chunks, of other authors' chunks)."""
-    out = {}
-    for author, signature in signatures.items():
-        own, other = [], []
-        for who, features in zip(authors, rows, strict=True):
-            (own if who == author else other).append(signature_distance(features, signature))
-        out[author] = (statistics.median(own), statistics.median(other))
-    return out
+def task_rows(found: dict[str, list[dict]], authors: list[str], per_author: int) -> list[dict]:
+    """Up to ``per_author`` openings per author, spread over their documents in order."""
+    return [found[a][i] for a in authors for i in spread(len(found[a]), per_author)]
+
+
+def own_sample_prompts(
+    found: dict[str, list[dict]], tasks: list[dict], per_author: int
+) -> list[str]:
+    """Prompts for the scoring model's own samples: openings that are no task's, so that no
+    held-out prompt is ever seen by the build."""
+    taken = {t["id"] for t in tasks}
+    prompts = []
+    for author, rows in found.items():
+        free = [r for r in rows if r["id"] not in taken]
+        prompts += [PROMPT.format(author=author, opening=free[i]["opening"])
+                    for i in spread(len(free), per_author)]  # fmt: skip
+    return prompts
+
+
+def own_signature(prompts: list[str], s: BuildSettings, meta: dict) -> Signature:
+    """Cadence signature of the scoring model's own samples (``rlnvr_horace.own_samples``)."""
+    _, features = cadence_extractor(s.model, s.backend)
+    texts = [t for t in sample_texts(s.model, prompts, OWN_SAMPLE_TOKENS, seed=0) if t.strip()]
+    rows = [features(unwrap(t)) for t in texts]
+    return build_signatures([s.model] * len(rows), rows, meta)[s.model]
 
 
 def calibrate(
-    targets: list[Document], signatures: dict, model: str, backend: str, cache: Path | None
+    targets: list[Document], signatures: dict, own: Signature, s: BuildSettings
 ) -> dict[str, dict]:
-    """Per target author, ``{"words": [...], "d_own": [...], "d_other": [...]}`` over
-    :data:`CALIBRATION_WORDS`, from up to ``CALIBRATION_CHUNKS`` chunks per author at each
-    length, spread over their text (the same cap at every length, so that ``d_other`` weighs
-    the other authors alike at every length)."""
-    out = {a: {"words": [], "d_own": [], "d_other": []} for a in signatures}
+    """Per target author and length in :data:`CALIBRATION_WORDS`, from up to
+    ``CALIBRATION_CHUNKS`` chunks per author of that length spread over their text (the same
+    cap at every length, so that other authors weigh alike): the quantiles
+    (``rlnvr_horace.calibration.GRID``) of the own chunks' ``distance`` to the signature and
+    of their ``margin`` (distance to the nearest competitor, another author's signature or
+    the scoring model's own samples, minus that), and the medians ``d_own`` of the own
+    chunks' distance and ``d_other`` of every other target author's chunks."""
+    keys = ("words", "distance", "margin", "d_own", "d_other")
+    out: dict[str, dict] = {a: {k: [] for k in keys} for a in signatures}
     for words in CALIBRATION_WORDS:
         by_author = defaultdict(list)
         for chunk in chunk_documents(targets, words):
             by_author[DISPLAY.get(chunk.author, chunk.author)].append(chunk)
         picks = [(cs, spread(len(cs), CALIBRATION_CHUNKS)) for cs in by_author.values()]
         chunks = [cs[i] for cs, indices in picks for i in indices]
-        authors = [DISPLAY.get(c.author, c.author) for c in chunks]
-        rows = corpus_features(chunks, model, backend, cache)
-        for author, (own, other) in medians(authors, rows, signatures).items():
-            out[author]["words"].append(words)
-            out[author]["d_own"].append(round(own, 6))
-            out[author]["d_other"].append(round(other, 6))
+        authors = np.array([DISPLAY.get(c.author, c.author) for c in chunks])
+        rows = corpus_features(chunks, s.model, s.backend, s.cache)
+        names = list(signatures)
+        dist = np.array([[signature_distance(r, signatures[a]) for a in names] for r in rows])
+        to_own = np.array([signature_distance(r, own) for r in rows])
+        for j, author in enumerate(names):
+            mine = authors == author
+            rivals = np.delete(dist, j, axis=1).min(axis=1)
+            cal = out[author]
+            cal["words"].append(words)
+            cal["distance"].append(quantiles(dist[mine, j]))
+            cal["margin"].append(quantiles(np.minimum(rivals, to_own)[mine] - dist[mine, j]))
+            cal["d_own"].append(round(float(np.median(dist[mine, j])), 6))
+            cal["d_other"].append(round(float(np.median(dist[~mine, j])), 6))
     return out
 
 
@@ -192,7 +225,8 @@ def build_data(src: Path, out: Path, settings: BuildSettings = BuildSettings()) 
     if len(authors) < 2:
         raise ValueError(f"{src}: need two authors with >= {s.min_words} words, found {authors}")
 
-    tasks = task_rows(documents, authors, s.per_author)
+    found = candidates(documents, authors)
+    tasks = task_rows(found, authors, s.per_author)
     # scored as the reward scores a completion: hard-wrapped lines joined into paragraphs
     targets = [replace(d, text=unwrap(d.text)) for d in documents if author_of(d) in authors]
     chunks = chunk_documents(targets, s.chunk_words)
@@ -201,7 +235,8 @@ def build_data(src: Path, out: Path, settings: BuildSettings = BuildSettings()) 
     extractor, _ = cadence_extractor(s.model, s.backend)
     meta = {"model": s.model, "chunk_words": s.chunk_words, "extractor": extractor}
     signatures = build_signatures(chunk_authors, rows, meta)
-    calibration = calibrate(targets, signatures, s.model, s.backend, s.cache)
+    own = own_signature(own_sample_prompts(found, tasks, OWN_SAMPLES_PER_AUTHOR), s, meta)
+    calibration = calibrate(targets, signatures, own, s)
     signatures = {
         a: replace(sig, meta=sig.meta | {"calibration": calibration[a]})
         for a, sig in signatures.items()
@@ -212,6 +247,7 @@ def build_data(src: Path, out: Path, settings: BuildSettings = BuildSettings()) 
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in tasks)
     atomic_write_text(out / "tasks.jsonl", lines)
     save_signatures(out / "signatures.json", signatures)
+    save_signatures(out / "own_samples.json", {s.model: own})
     save_classifier(out / "classifier.json", classifier)
     texts: dict[str, list[str]] = defaultdict(list)
     for doc in documents:

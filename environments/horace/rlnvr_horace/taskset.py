@@ -8,30 +8,41 @@ rlnvr-tiny) and compares its cadence (how surprisal, entropy and rank move token
 ``rlnvr_horace.cadence``) with the author's own prose, scored by the same model (both
 unwrapped to one line per paragraph, see :func:`unwrap`):
 
-* ``signature`` (0.8): closeness to the author's cadence signature (per-feature mean and spread
-  over 150-word chunks of their sample, ``rlnvr_horace.signatures``), calibrated per author
-  and text length: 1 at the median distance of the author's own chunks of the text's length
-  (``d_own``), 0 at the median distance of other authors' chunks of that length (``d_other``,
-  at least ``d_own + min_gap``), linear between, both interpolated between the calibrated
-  lengths (40, 80, 150, 300 words; the 300-word ones beyond, where the length guard falls).
-  A short text's features are noisier, so it lies further
-  from every signature; calibrated at one length the reward paid for length itself, and a
-  policy trained on it learned only to write longer (held-out 0.25 -> 0.50, none of it
-  closer at equal length: ``experiments/horace_length_control.py``);
+* ``signature`` (0.4): closeness to the author's cadence signature (per-feature mean and
+  spread over 150-word chunks of their sample, ``rlnvr_horace.signatures``), as the share of
+  the author's own chunks *of the text's length* that lie further from it
+  (``rlnvr_horace.calibration``; calibrated at 80, 150 and 300 words, interpolated, the
+  shortest below). Continuous: a text as close as the author's median chunk gets 0.5. Capped
+  at 1 from that median (until 2026-12-02), and calibrated down to 40 words, where the median
+  is loose, it paid text near every author's average as if it were each of them (a fixed
+  bland paragraph got full closeness for most authors). Calibrated at one length it
+  paid for length itself (``experiments/horace_length_control.py``);
+* ``margin`` (0.4): the distance to the nearest competitor (another author's signature, or
+  that of the scoring model's own samples, ``rlnvr_horace.own_samples``) minus the distance to
+  the target's, 0 when the text is no nearer the target, rising to 1 at the margin three
+  quarters of the author's own chunks of that length stay below. Text equally near every
+  author earns about nothing, and so does text that reads like the scoring model's own
+  writing, which the policy (the same model, at the start of a run) would otherwise be paid
+  for;
 * ``classifier`` (0.2): the probability that a logistic regression over the same features
   gives the target author (``rlnvr_horace.style_classifier``, numpy only).
 
-Why 0.8 / 0.2: the classifier's probability stayed at chance (1/16) in every training run,
-whatever it was trained on (``configs/ablations/horace_components.toml``, and the runs in
+Why the classifier is only 0.2: its probability stayed at chance (1/16) in every training
+run, whatever it was trained on (``configs/ablations/horace_components.toml``, and the runs in
 rlnvr's ``docs/horace.md``), and optimising it alone wrecked the signature: for a small
-policy it is mostly noise in the advantage. It stays in the reward as the discriminative
-check (close to *this* author rather than to prose in general).
+policy it is mostly noise in the advantage. It stays in the reward as a second
+discriminative check beside the margin.
 
 Weights are overridable with ``[env.taskset.task.rewards] signature = {weight = ...}``.
 
-Both components are multiplied by one guard, the product of five factors in [0, 1], so a
-text that games one component cannot keep the other (the Varro design; each factor is also
+Every component is multiplied by one guard, the product of five factors in [0, 1], so a
+text that games one component cannot keep another (the Varro design; each factor is also
 recorded as a metric, and ``guards`` switches them off one by one for an ablation):
+
+The first three factors need no scoring model and are checked first: when they already make
+the guard 0 the scoring model never reads the text (a reply of 100,000 characters took it
+a minute, to be paid 0; measured in rlnvr's ``docs/horace.md``), and the metrics that need
+it report fixed values.
 
 * ``length``: fewer than ``min_words`` words ramps down to 0 at 0 words; more than
   ``max_words`` ramps down to 0 at ``hard_max_words`` (longer text averages towards any
@@ -73,8 +84,9 @@ from pydantic import Field, model_validator
 from rlnvr_horace._vendor import hacks
 from rlnvr_horace._vendor.length import word_count
 from rlnvr_horace._vendor.packaged import read_jsonl, read_rows
-from rlnvr_horace._vendor.text import as_text
+from rlnvr_horace._vendor.text import canonical
 from rlnvr_horace.cadence import FEATURE_NAMES, cadence_features
+from rlnvr_horace.calibration import closeness, margin_score
 from rlnvr_horace.ngram_overlap import copy_share, load_indexes, merge
 from rlnvr_horace.schedule import CadenceSchedule, schedule_for
 from rlnvr_horace.signatures import Signature, load_signatures, signature_distance
@@ -83,7 +95,9 @@ from rlnvr_horace.style_classifier import StyleClassifier, load_classifier
 PACKAGE = "rlnvr_horace"
 PROMPT = "Continue this passage in the style of {author}:\n{opening}"
 Guard = Literal["length", "copying", "repetition", "surprisal_range", "typicality"]
-GUARDS: tuple[Guard, ...] = get_args(Guard)  # cheap ones first: a 0 skips the scorer
+GUARDS: tuple[Guard, ...] = get_args(Guard)
+CHEAP_GUARDS: tuple[Guard, ...] = GUARDS[:3]  # no scoring model: checked first
+UNREAD_DISTANCE = 10.0  # the distance metrics of text the scoring model does not read: the cap
 _TERMINAL = tuple(".!?\"'\u201d\u2019")  # a line ending one of these may end a paragraph
 _THINK = re.compile(r"^\s*<think>.*?</think>\s*", re.DOTALL)
 
@@ -96,6 +110,7 @@ class StyleData:
     """Everything the reward compares with, as built by ``rlnvr_horace.build``."""
 
     signatures: dict[str, Signature]
+    own: Signature  # the scoring model's own samples: a competitor in every margin
     classifier: StyleClassifier
     ngrams: np.ndarray  # sorted 6-gram hashes of the whole literature sample
 
@@ -110,11 +125,13 @@ def style_data(data_dir: str | None = None) -> StyleData:
     data = files(PACKAGE).joinpath("data") if data_dir is None else Path(data_dir)
     with as_file(data.joinpath("signatures.json")) as path:
         signatures = load_signatures(path)
+    with as_file(data.joinpath("own_samples.json")) as path:
+        (own,) = load_signatures(path).values()
     with as_file(data.joinpath("classifier.json")) as path:
         classifier = load_classifier(path)
     with data.joinpath("ngrams.npz").open("rb") as handle:
         ngrams = merge(load_indexes(handle).values())
-    return StyleData(signatures, classifier, ngrams)
+    return StyleData(signatures, own, classifier, ngrams)
 
 
 def store_data(store: str, model: str, backend: str) -> str:
@@ -218,14 +235,6 @@ def ramp(x: float, start: float, full: float) -> float:
     return 1.0 - hacks.ramp(x, start, full)
 
 
-def closeness(distance: float, words: int, calibration: dict, min_gap: float) -> float:
-    """1 at the author's own median distance for a text of ``words`` words, 0 at other
-    authors' (at least ``min_gap`` further), linear between."""
-    d_own = float(np.interp(words, calibration["words"], calibration["d_own"]))
-    d_other = float(np.interp(words, calibration["words"], calibration["d_other"]))
-    return ramp(distance, d_own, d_own + max(d_other - d_own, min_gap))
-
-
 def length_factor(words: int, cfg: HoraceTaskConfig) -> float:
     """0 for no words, rising to 1 at ``min_words``; falling from ``max_words`` to 0 at
     ``hard_max_words``."""
@@ -242,13 +251,12 @@ class HoraceTaskConfig(vf.TaskConfig):
     """Model the text is read with: must be the one the package data was built with."""
     scoring_backend: Literal["torch", "mlx"] = "torch"
     """Backend of the scoring model (same numbers within 1e-4; torch is faster on CPU)."""
-    min_gap: float = Field(0.15, gt=0)
-    """Floor on d_other - d_own: where an author's own chunks are no closer to their
-    signature than other authors' (Dickens), the signature reaches 0 at d_own + min_gap."""
     guards: list[Guard] = list(GUARDS)
     """Guard factors multiplied into both components (drop one for an ablation)."""
-    min_words: int = Field(40, ge=1)
-    """Below this the length factor ramps down linearly to 0 at 0 words."""
+    min_words: int = Field(80, ge=1)
+    """Below this the length factor ramps down linearly to 0 at 0 words (and closeness is
+    judged as at the shortest calibrated length, 80 words: the features of 40 words are
+    mostly noise, near enough to every author's to be paid as any of them)."""
     max_words: int = Field(300, ge=1)
     """Above this the length factor ramps down linearly ..."""
     hard_max_words: int = Field(600, ge=2)
@@ -304,8 +312,10 @@ class HoraceData(vf.TaskData):
 
 
 def reply_text(trace: vf.Trace) -> str:
-    """The continuation the model wrote: the last reply, a leading <think> block dropped."""
-    return _THINK.sub("", as_text(trace.last_reply)).strip()
+    """The continuation the model wrote, in the one canonical form every check reads
+    (``canonical``: NFKC, invisible and stray characters removed): the last reply, a leading
+    <think> block dropped."""
+    return _THINK.sub("", canonical(trace.last_reply)).strip()
 
 
 # --- the task ---------------------------------------------------------------------------
@@ -320,6 +330,12 @@ class HoraceTask(vf.Task[HoraceData, vf.State, HoraceTaskConfig]):
     def style(self) -> StyleData:
         return style_data(self.config.data_dir)
 
+    def references(self) -> list[str]:
+        """The opening the prompt shows, the author's own sentence. The copy guard also
+        compares with the whole literature sample, held only as hashed 6-grams: too large to
+        list per task."""
+        return [self.data.opening]
+
     def features_of(self, text: str) -> dict[str, float]:
         return cadence_of(text, self.config.scoring_model, self.config.scoring_backend)
 
@@ -329,16 +345,32 @@ class HoraceTask(vf.Task[HoraceData, vf.State, HoraceTaskConfig]):
     def distance_of(self, text: str) -> float:
         return signature_distance(self.features_of(text), self.author_signature())
 
+    def distances_of(self, text: str) -> dict[str, float]:
+        """Distance to every author's signature and (under the scoring model's name) to its
+        own samples'."""
+        features, style = self.features_of(text), self.style()
+        signatures = style.signatures | {style.meta["model"]: style.own}
+        return {name: signature_distance(features, s) for name, s in signatures.items()}
+
     def nearest_distance_of(self, text: str) -> float:
         """Distance to the closest signature of any author: how unlike all of them it reads."""
         features = self.features_of(text)
         return min(signature_distance(features, s) for s in self.style().signatures.values())
 
+    def margin_of(self, text: str) -> float:
+        """Distance to the nearest competitor (another author or the scoring model's own
+        samples) minus the distance to the target author: > 0 when the text is nearer the
+        target than to anyone else."""
+        distances = self.distances_of(text)
+        own = distances.pop(self.data.author)
+        return min(distances.values()) - own
+
     def p_author_of(self, text: str) -> float:
         return self.style().classifier.proba(self.features_of(text))[self.data.author]
 
-    def guard_of(self, text: str) -> float:
-        """Product of the enabled guard factors (cheap ones first: a 0 skips the scorer)."""
+    def cheap_guard_of(self, text: str) -> float:
+        """Product of the enabled guard factors that need no scoring model (length, copying,
+        repetition): when it is 0 the scoring model never reads the text."""
         cfg = self.config
         factors = {
             "length": lambda t: length_factor(word_count(t), cfg),
@@ -346,15 +378,22 @@ class HoraceTask(vf.Task[HoraceData, vf.State, HoraceTaskConfig]):
                 copy_share(t, self.style().ngrams), cfg.copy_start, cfg.copy_full
             ),
             "repetition": lambda t: 1.0 - hacks.repetition(t),
-            "surprisal_range": self.surprisal_factor_of,
-            "typicality": lambda t: ramp(
-                self.nearest_distance_of(t), cfg.typical_distance, cfg.atypical_distance
-            ),
         }
         g = 1.0
-        for name in GUARDS:
+        for name in CHEAP_GUARDS:
             if name in cfg.guards and g > 0:
                 g *= factors[name](text)
+        return g
+
+    def guard_of(self, text: str) -> float:
+        """Product of the enabled guard factors, the model-free ones first (a 0 skips the
+        scoring model)."""
+        g = self.cheap_guard_of(text)
+        if g > 0 and "surprisal_range" in self.config.guards:
+            g *= self.surprisal_factor_of(text)
+        if g > 0 and "typicality" in self.config.guards:
+            cfg = self.config
+            g *= ramp(self.nearest_distance_of(text), cfg.typical_distance, cfg.atypical_distance)
         return g
 
     def surprisal_factor_of(self, text: str) -> float:
@@ -365,18 +404,36 @@ class HoraceTask(vf.Task[HoraceData, vf.State, HoraceTaskConfig]):
         margin = self.config.surprisal_margin
         return ramp(outside, margin, margin + self.config.surprisal_width)
 
+    def calibration(self) -> dict:
+        return self.author_signature().meta["calibration"]
+
+    def read(self, text: str) -> bool:
+        """Whether the scoring model reads ``text`` at all: not when a model-free guard is
+        already 0 (a 100,000-character reply would take minutes and be paid nothing)."""
+        return self.cheap_guard_of(text) > 0
+
     # rewards (each visible in trace.rewards; TOML overrides the weights)
 
-    @vf.reward(weight=0.8)
+    @vf.reward(weight=0.4)
     async def signature(self, trace: vf.Trace) -> float:
-        """Calibrated closeness to the author's cadence signature, guarded."""
+        """Closeness to the author's cadence signature, as the share of their own chunks of the
+        text's length that lie further from it; guarded."""
         text = reply_text(trace)
         g = self.guard_of(text)
         if g == 0:
             return 0.0
-        calibration = self.author_signature().meta["calibration"]
-        d = self.distance_of(text)
-        return g * closeness(d, word_count(text), calibration, self.config.min_gap)
+        return g * closeness(self.distance_of(text), word_count(text), self.calibration())
+
+    @vf.reward(weight=0.4)
+    async def margin(self, trace: vf.Trace) -> float:
+        """How much nearer the target author the text is than to the nearest competitor,
+        calibrated on the author's own chunks of its length; guarded. Text near every
+        author's average, or near the scoring model's own writing, earns about 0."""
+        text = reply_text(trace)
+        g = self.guard_of(text)
+        if g == 0:
+            return 0.0
+        return g * margin_score(self.margin_of(text), word_count(text), self.calibration())
 
     @vf.reward(weight=0.2)
     async def classifier(self, trace: vf.Trace) -> float:
@@ -385,7 +442,8 @@ class HoraceTask(vf.Task[HoraceData, vf.State, HoraceTaskConfig]):
         g = self.guard_of(text)
         return g * self.p_author_of(text) if g > 0 else 0.0
 
-    # metrics (recorded, not summed)
+    # metrics (recorded, not summed); those that need the scoring model report a fixed
+    # value (the distance cap, probability 0) for text it does not read
 
     @vf.metric
     async def words(self, trace: vf.Trace) -> float:
@@ -394,17 +452,26 @@ class HoraceTask(vf.Task[HoraceData, vf.State, HoraceTaskConfig]):
     @vf.metric
     async def signature_distance(self, trace: vf.Trace) -> float:
         """Mean capped |z| of the text's cadence features under the author's signature."""
-        return self.distance_of(reply_text(trace))
+        text = reply_text(trace)
+        return self.distance_of(text) if self.read(text) else UNREAD_DISTANCE
 
     @vf.metric
     async def nearest_distance(self, trace: vf.Trace) -> float:
-        """Distance to the closest signature of any of the 16 authors."""
-        return self.nearest_distance_of(reply_text(trace))
+        """Distance to the closest signature of any of the authors."""
+        text = reply_text(trace)
+        return self.nearest_distance_of(text) if self.read(text) else UNREAD_DISTANCE
+
+    @vf.metric
+    async def signature_margin(self, trace: vf.Trace) -> float:
+        """Distance to the nearest competitor minus distance to the author (unguarded)."""
+        text = reply_text(trace)
+        return self.margin_of(text) if self.read(text) else 0.0
 
     @vf.metric
     async def p_author(self, trace: vf.Trace) -> float:
         """The classifier's probability of the target author (unguarded)."""
-        return self.p_author_of(reply_text(trace))
+        text = reply_text(trace)
+        return self.p_author_of(text) if self.read(text) else 0.0
 
     @vf.metric
     async def copy_share(self, trace: vf.Trace) -> float:
@@ -414,7 +481,8 @@ class HoraceTask(vf.Task[HoraceData, vf.State, HoraceTaskConfig]):
     @vf.metric
     async def surprisal_mean(self, trace: vf.Trace) -> float:
         """Mean surprisal (nats per token) of the text under the scoring model."""
-        return self.features_of(reply_text(trace))["surprisal_mean"]
+        text = reply_text(trace)
+        return self.features_of(text)["surprisal_mean"] if self.read(text) else 0.0
 
     @vf.metric
     async def repetition(self, trace: vf.Trace) -> float:
@@ -422,7 +490,7 @@ class HoraceTask(vf.Task[HoraceData, vf.State, HoraceTaskConfig]):
 
     @vf.metric
     async def guard(self, trace: vf.Trace) -> float:
-        """The factor both components were multiplied by."""
+        """The factor every component was multiplied by."""
         return self.guard_of(reply_text(trace))
 
 
@@ -442,6 +510,14 @@ class HoraceTaskset(vf.Taskset[HoraceTask, HoraceConfig]):
 
     def style(self) -> StyleData:
         return style_data(self.task_config().data_dir)
+
+    def honest_completions(self) -> dict[str, str]:
+        """Task id -> a continuation written by hand from the prompt alone, in the author's
+        style (``data/honest.jsonl``; held-out tasks): what the reward must rank above every
+        attack (``rlnvr redteam``). None for a corpus ``store``: its tasks are its own."""
+        if self.config.store is not None:
+            return {}
+        return {row["id"]: row["completion"] for row in read_jsonl(PACKAGE, "data/honest.jsonl")}
 
     def load(self) -> Iterator[HoraceTask]:
         task_config = self.task_config()

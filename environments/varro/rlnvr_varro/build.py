@@ -12,10 +12,13 @@ across both archives. A task is a day ``t`` with at least ``--min-today`` usable
 whose calendar next day ``t+1`` has at least ``--min-tomorrow``; each row is
 
     {"id": "2025-08-05", "day": "2025-08-05", "headlines": [...],
-     "next_day": "2025-08-06", "next_headlines": [...]}
+     "next_day": "2025-08-06", "next_headlines": [...],
+     "base_days": ["2025-08-02", ...], "base_headlines": [[...], ...]}
 
 ``headlines`` is day t's pool for the prompt (the taskset shows the first ``max_headlines``),
-``next_headlines`` day t+1's reference for the reward (never shown to the model).
+``next_headlines`` day t+1's reference for the reward (never shown to the model),
+``base_days``/``base_headlines`` the earlier days whose headlines are the semantic skill's base
+rate (``rlnvr_varro.base``; a day without ``MIN_BASE_DAYS`` of them is not a task).
 
 Which titles are kept: ``rlnvr_varro.selection`` (shared with the daily
 loop, so live and packaged tasks are built alike).
@@ -30,6 +33,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from rlnvr_varro.archives import import_archives
+from rlnvr_varro.base import MIN_BASE_DAYS, PER_DAY, base_days
 from rlnvr_varro.headline_store import HeadlineStore
 from rlnvr_varro.selection import reference, spread
 
@@ -40,10 +44,14 @@ MAX_BYTES = 1_000_000
 
 
 def rows_from_store(
-    store: HeadlineStore, pool: int = 20, limit: int = 40, min_today: int = 12,
+    store: HeadlineStore,
+    pool: int = 20,
+    limit: int = PER_DAY,
+    min_today: int = 12,
     min_tomorrow: int = 8,
 ) -> list[dict]:
-    """One task row per stored day ``t`` whose next day is stored too, both rich enough."""
+    """One task row per stored day ``t`` whose next day is stored too, both rich enough, with
+    at least ``MIN_BASE_DAYS`` base days."""
     days = store.days()
     per_day = {d: store.day(d) for d in days}
     rows = []
@@ -53,7 +61,8 @@ def rows_from_store(
             continue
         today = spread(per_day[day], pool)
         tomorrow = reference(per_day[day], per_day[nxt], limit)
-        if len(today) < min_today or len(tomorrow) < min_tomorrow:
+        base = base_days(days, per_day.__getitem__, day)
+        if len(today) < min_today or len(tomorrow) < min_tomorrow or len(base) < MIN_BASE_DAYS:
             continue
         rows.append(
             {
@@ -62,13 +71,15 @@ def rows_from_store(
                 "headlines": today,
                 "next_day": nxt.isoformat(),
                 "next_headlines": tomorrow,
+                "base_days": [d.isoformat() for d, _ in base],
+                "base_headlines": [titles for _, titles in base],
             }
         )
     return rows
 
 
 def build(
-    src: Path, pool: int = 20, limit: int = 40, min_today: int = 12, min_tomorrow: int = 8
+    src: Path, pool: int = 20, limit: int = PER_DAY, min_today: int = 12, min_tomorrow: int = 8
 ) -> tuple[list[dict], str]:
     """Rows from archived headlines, imported into a temporary store first."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -83,7 +94,7 @@ def main() -> None:
     parser.add_argument("src", nargs="?", type=Path, default=DEFAULT_SRC)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--pool", type=int, default=20, help="day-t headlines kept per task")
-    parser.add_argument("--reference", type=int, default=40, help="day t+1 headlines kept")
+    parser.add_argument("--reference", type=int, default=PER_DAY, help="day t+1 headlines kept")
     parser.add_argument("--min-today", type=int, default=12)
     parser.add_argument("--min-tomorrow", type=int, default=8)
     args = parser.parse_args()

@@ -9,10 +9,15 @@ A forecast is the answer, not talk about the task. Three signals, each in [0, 1]
 * **echo**: the instruction repeated. ``echo = min(1, f / 0.3)`` where ``f`` is the share of
   the instruction's word 4-grams found in the text (30% of them copied is a full echo; a
   common phrase such as "what happens next" is one 4-gram, a few percent).
-* **copy**: prompt headlines pasted back. A headline of at least five words counts as copied
-  when the text holds a run of at least ``max(5, 60% of its words)`` of its consecutive words
-  (case and punctuation ignored); ``copy = min(1, copied / 2)``. Naming a company or a
-  figure from a headline is not copying.
+* **copy**: prompt headlines pasted back, measured on the text, not its subject: the share
+  of the text's words that lie in a run of at least ``COPY_RUN`` (5) consecutive words also
+  found in one of today's headlines (case and punctuation ignored), ramped from 0 at 25% of
+  the text to 1 at 60%. Pasting headlines, or stringing them into prose, is copy; writing
+  about today's story (persistence, a legitimate forecast) is not, nor is naming a company or
+  a figure, quoting one headline inside a forecast, or an ordinary five-word phrase that
+  happens to be a short headline ("what to watch this week"): each is a small share of the
+  text. (An earlier rule counted a headline as copied whenever the text held five of its
+  consecutive words, which flagged such phrases.)
 
 ``leak = 1 - (1 - meta)(1 - echo)(1 - copy)``: any one full signal is a full leak, and
 partial signals add up.
@@ -20,10 +25,14 @@ partial signals add up.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from rlnvr_varro._vendor.hacks import ramp
+
+COPY_RUN = 5  # words in a run that counts as copied
+COPY_RAMP = (0.25, 0.6)  # copied share of the text: copy 0 at 25%, 1 at 60%
 
 META_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
     re.compile(p, re.IGNORECASE)
@@ -70,20 +79,20 @@ def instruction_echo(text: str, instruction: str, n: int = 4) -> float:
     return min(1.0, share / 0.3)
 
 
-def copied_headlines(text: str, headlines: Sequence[str]) -> list[str]:
+def copied_share(text: str, headlines: Sequence[str], n: int = COPY_RUN) -> float:
+    """Share of the tokens of ``text`` inside a run of ``n`` consecutive tokens that also
+    occurs in one of ``headlines``; 0.0 for a text shorter than ``n`` tokens."""
     hay = tokens(text)
-    grams: dict[int, set[tuple[str, ...]]] = {}
-    copied = []
+    if len(hay) < n:
+        return 0.0
+    grams: set[tuple[str, ...]] = set()
     for headline in headlines:
-        needle = tokens(headline)
-        if len(needle) < 5:
-            continue
-        run = max(5, math.ceil(0.6 * len(needle)))
-        if run not in grams:
-            grams[run] = _ngrams(hay, run)
-        if _ngrams(needle, run) & grams[run]:
-            copied.append(headline)
-    return copied
+        grams |= _ngrams(tokens(headline), n)
+    covered = [False] * len(hay)
+    for i in range(len(hay) - n + 1):
+        if tuple(hay[i : i + n]) in grams:
+            covered[i : i + n] = [True] * n
+    return sum(covered) / len(hay)
 
 
 @dataclass(frozen=True)
@@ -92,7 +101,7 @@ class LeakScore:
     meta: float
     echo: float
     copy: float
-    copied: tuple[str, ...] = ()
+    copied_share: float = 0.0
 
 
 def leak_score(text: str, instruction: str = "", headlines: Sequence[str] = ()) -> LeakScore:
@@ -101,7 +110,7 @@ def leak_score(text: str, instruction: str = "", headlines: Sequence[str] = ()) 
         return LeakScore(0.0, 0.0, 0.0, 0.0)
     meta = meta_talk(text)
     echo = instruction_echo(text, instruction) if instruction else 0.0
-    copied = copied_headlines(text, headlines)
-    copy = min(1.0, len(copied) / 2)
+    share = copied_share(text, headlines)
+    copy = ramp(share, *COPY_RAMP)
     leak = 1.0 - (1.0 - meta) * (1.0 - echo) * (1.0 - copy)
-    return LeakScore(leak, meta, echo, copy, tuple(copied))
+    return LeakScore(leak, meta, echo, copy, share)

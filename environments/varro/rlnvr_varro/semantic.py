@@ -9,7 +9,7 @@ excess. With sentence embeddings (L2-normalised, so a dot product is a cosine si
     c(x, D)   = mean of the k largest cos(x, h) over the headlines h of day D   (k = 3)
     base(x)   = mean_j c(x, B_j)        over the base days B_1 .. B_m
     skill(x)  = c(x, t+1) - base(x)
-    semantic  = clip(skill / scale, 0, 1)
+    semantic  = clip((skill - floor) / scale, 0, 1)
 
 The base days are up to 14 stored days before t-2 (``rlnvr_varro.base``): stories run for
 several days, so the days just before t would count today's running story as base rate and
@@ -23,16 +23,19 @@ headlines it is taken over.
 
 The same numbers give ``relevance``, which ties the structure reward to substance:
 
-    relevance = clip((c(x, t) - base(x)) / scale, 0, 1)
+    relevance = clip((c(x, t) - base(x) - floor) / scale, 0, 1)
 
 how much more the forecast is about today's headlines than about any day's. Five beats around
 a fixed subject have relevance ~0 and earn no structure reward; a forecast that continues
 today's story (the subject, not the text: copying is the leak detector's business) has full
 relevance.
 
-``scale`` maps skill to [0, 1]; it is set from measurements on the packaged days, printed by
-``experiments/varro_base_rates.py`` and listed in the README (all-MiniLM-L6-v2; another
-embedding model needs its own).
+``floor`` and ``scale`` map skill to [0, 1]. They are measured on the packaged days
+(all-MiniLM-L6-v2; another embedding model needs its own; the numbers are in the README):
+``floor`` is about the mean skill of fixed paragraphs (the same text every day), so a text
+with no foresight earns nothing on an average day; ``floor + scale`` is about the mean skill of
+a forecast written with hindsight (a template filled with day t+1's top headline), the most a
+forecast can be expected to reach.
 """
 
 from __future__ import annotations
@@ -45,7 +48,8 @@ import numpy as np
 from rlnvr_varro._vendor.embeddings import Embedder, shared_embedder
 
 DEFAULT_K = 3
-DEFAULT_SCALE = 0.2
+DEFAULT_FLOOR = 0.04
+DEFAULT_SCALE = 0.15
 
 
 def closeness(similarities: Sequence[float] | np.ndarray, k: int = DEFAULT_K) -> float:
@@ -58,17 +62,17 @@ def closeness(similarities: Sequence[float] | np.ndarray, k: int = DEFAULT_K) ->
     return float(np.sort(sims)[-min(k, sims.size) :].mean())
 
 
-def rescale(skill: float, scale: float = DEFAULT_SCALE) -> float:
-    """``clip(skill / scale, 0, 1)``."""
+def rescale(skill: float, floor: float = DEFAULT_FLOOR, scale: float = DEFAULT_SCALE) -> float:
+    """``clip((skill - floor) / scale, 0, 1)``."""
     if scale <= 0:
         raise ValueError(f"scale must be positive, not {scale}")
-    return float(min(1.0, max(0.0, skill / scale)))
+    return float(min(1.0, max(0.0, (skill - floor) / scale)))
 
 
 @dataclass(frozen=True)
 class SemanticSkill:
-    score: float  # clip(skill / scale, 0, 1): the reward component
-    relevance: float  # clip((sim_today - sim_base) / scale, 0, 1)
+    score: float  # clip((skill - floor) / scale, 0, 1): the reward component
+    relevance: float  # clip((sim_today - sim_base - floor) / scale, 0, 1)
     skill: float  # sim_tomorrow - sim_base
     sim_tomorrow: float  # c(x, t+1)
     sim_today: float  # c(x, t)
@@ -86,6 +90,7 @@ def semantic_skill(
     *,
     embedder: Embedder | None = None,
     k: int = DEFAULT_K,
+    floor: float = DEFAULT_FLOOR,
     scale: float = DEFAULT_SCALE,
 ) -> SemanticSkill:
     """Skill of ``forecast`` for day t+1 and its relevance to day t, over the base rate of
@@ -107,8 +112,8 @@ def semantic_skill(
     s1, s0, base = per_day[0], per_day[1], float(np.mean(per_day[2:]))
     skill = s1 - base if tomorrow else 0.0
     return SemanticSkill(
-        rescale(skill, scale) if tomorrow else 0.0,
-        rescale(s0 - base, scale) if today else 0.0,
+        rescale(skill, floor, scale) if tomorrow else 0.0,
+        rescale(s0 - base, floor, scale) if today else 0.0,
         skill,
         s1,
         s0,

@@ -9,19 +9,26 @@ in the prompt.
 Rewards (separate ``@vf.reward`` components, weights overridable with
 ``[env.taskset.task.rewards] semantic = {weight = ...}``):
 
-* ``semantic`` (0.75): closeness to day t+1's headlines with an echo term against day t
-  (``rlnvr_varro.semantic``);
+* ``semantic`` (0.75): skill over a base rate, as forecasters are scored against
+  climatology: closeness to day t+1's headlines minus the same text's mean closeness to the
+  headlines of earlier days (the task's base days, ``rlnvr_varro.base``), rescaled to [0, 1]
+  (``rlnvr_varro.semantic``). A text that fits every day's news earns nothing;
 * ``structure`` (0.25): the five beats, counted only in plausible sentences
-  (``rlnvr_varro.structure``).
+  (``rlnvr_varro.structure``), times the forecast's relevance to today's headlines over the
+  same base rate, so five beats around a fixed subject earn nothing.
 
 Each component is multiplied by the same guard, ``length_guard(words) x (1 - leak) x prose``
 (``rlnvr_varro.guard``, ``rlnvr_varro.leak``; prose ramps the share of
 words in plausible sentences, ``forecast_structure.prose_share``), so empty, overlong,
-meta-talking, instruction-echoing, headline-pasting or word-soup text cannot score well. Metrics:
+meta-talking, instruction-echoing, headline-pasting or word-soup text cannot score well. Every
+component reads the reply once through ``canonical`` (the one normalisation: NFKC, invisible
+and stray characters removed, whitespace collapsed), so every detector and the embedder see the
+same text and odd input scores 0 instead of raising. Metrics:
 ``zeros`` (1.0 when the weighted reward is exactly 0), ``leak``, ``words``, ``quality`` (1.0
 for a forecast one would publish: on length, no leak, at least four of the five beats, and
-closer to tomorrow than the semantic floor), and the two similarities behind ``semantic``
-(``sim_tomorrow``, ``sim_today``). Per-run means of these make the daily loop's table.
+with semantic skill above 0), and the top-k closeness of the text to day t+1's and to day t's
+headlines (``sim_tomorrow``, ``sim_today``; unscaled, before the base rate). Per-run means of
+these make the daily loop's table.
 
 Scoring knobs live on the task config (``VarroTaskConfig``, ``[env.taskset.task]``), not on
 the taskset config: a served worker rebuilds each task from its data and
@@ -33,7 +40,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Any
 
 import verifiers.v1 as vf
 from pydantic import Field
@@ -42,14 +49,19 @@ from rlnvr_varro._vendor.embeddings import DEFAULT_MODEL
 from rlnvr_varro._vendor.hacks import ramp
 from rlnvr_varro._vendor.length import word_count
 from rlnvr_varro._vendor.packaged import read_jsonl
+from rlnvr_varro._vendor.text import canonical
+from rlnvr_varro.base import MIN_BASE_DAYS, PER_DAY, base_from_store
 from rlnvr_varro.build import rows_from_store
 from rlnvr_varro.guard import length_guard
 from rlnvr_varro.headline_store import HeadlineStore
 from rlnvr_varro.leak import leak_score
 from rlnvr_varro.selection import reference, spread
 from rlnvr_varro.semantic import (
-    SemanticScore,
-    semantic_score,
+    DEFAULT_FLOOR,
+    DEFAULT_K,
+    DEFAULT_SCALE,
+    SemanticSkill,
+    semantic_skill,
     shared_embedder,
 )
 from rlnvr_varro.structure import prose_share, structure_score
@@ -70,18 +82,20 @@ PROSE_RAMP = (0.3, 0.8)  # share of words in plausible sentences: guard 0 at 30%
 class VarroTaskConfig(vf.TaskConfig):
     """Scoring knobs, under ``[env.taskset.task]``."""
 
-    semantic_mode: Literal["max", "topk_mean"] = "max"
-    """How similarities to a day's headlines aggregate: the best one, or the mean of the top k."""
-    semantic_k: int = Field(3, ge=1)
-    """k for ``topk_mean``."""
+    semantic_k: int = Field(DEFAULT_K, ge=1)
+    """A day's closeness is the mean of the k best similarities to its headlines (1: the
+    single best match)."""
+    skill_floor: float = DEFAULT_FLOOR
+    """Skill (closeness over the base rate) that maps to 0: about what a fixed paragraph
+    reaches on an average day (measured for MiniLM; change with the model)."""
+    skill_scale: float = Field(DEFAULT_SCALE, gt=0)
+    """Skill above the floor that maps to 1: ``floor + scale`` is about what a forecast
+    written with hindsight reaches."""
+    relevance_gate: bool = True
+    """Multiply structure by the forecast's relevance to today's headlines over the base rate
+    (off: five beats pay whatever the subject)."""
     embedding_model: str = DEFAULT_MODEL
     """Sentence-transformers model name or folder (default: all-MiniLM-L6-v2, offline)."""
-    echo_weight: float = Field(1.0, ge=0)
-    """Weight of the echo term: raw = s1 - echo_weight * max(0, s0 - s1)."""
-    semantic_floor: float = 0.25
-    """Raw similarity that maps to semantic 0 (tuned for MiniLM; change with the model)."""
-    semantic_ceiling: float = 0.7
-    """Raw similarity that maps to semantic 1."""
     min_words: int = Field(25, ge=1)
     """Below this the guard ramps down linearly to 0 at 0 words."""
     max_words: int = Field(150, ge=1)
@@ -108,8 +122,9 @@ class VarroConfig(vf.TasksetConfig):
 
     max_headlines: int = Field(15, ge=1, le=20)
     """Day-t headlines shown in each prompt (the packaged pool holds 20 or fewer)."""
-    max_reference: int = Field(40, ge=1)
-    """Day t+1 headlines the semantic reward compares against (the packaged data holds up to 40)."""
+    max_reference: int = Field(PER_DAY, ge=1)
+    """Day t+1 headlines the semantic reward compares against (the packaged data holds up to
+    16, as many as each base day: a day's top-k closeness grows with its headline count)."""
     task: VarroTaskConfig = VarroTaskConfig()
 
 
@@ -122,6 +137,15 @@ class VarroData(vf.TaskData):
     """Day t+1 (ISO date)."""
     next_headlines: list[str]
     """Day t+1's headlines: the reward's reference, never shown to the model."""
+    base_days: list[str]
+    """The base days (ISO dates, most recent first): earlier days, before t-2."""
+    base_headlines: list[list[str]]
+    """Each base day's headlines: the base rate the semantic skill is measured against."""
+
+
+def reply(trace: vf.Trace) -> str:
+    """The reply as every detector and the embedder see it (``canonical``)."""
+    return canonical(trace.last_reply)
 
 
 # Set while `zeros` scores a scratch copy of the trace, so that inner pass skips `zeros`.
@@ -133,6 +157,10 @@ class VarroTask(vf.Task[VarroData, vf.State, VarroTaskConfig]):
     def key(self) -> str:
         """The task's id (its day), so held-out splits survive changes to its data."""
         return self.data.id
+
+    def references(self) -> list[str]:
+        """The texts the reward compares against: today's and tomorrow's headlines."""
+        return [*self.data.headlines, *self.data.next_headlines]
 
     def guard(self, text: str) -> float:
         """length_guard(words) x (1 - leak) x prose: the factor every component is multiplied by."""
@@ -147,33 +175,38 @@ class VarroTask(vf.Task[VarroData, vf.State, VarroTaskConfig]):
     def leak_of(self, text: str) -> float:
         return leak_score(text, INSTRUCTION, self.data.headlines).leak
 
-    def semantic_of(self, text: str) -> SemanticScore:
+    def semantic_of(self, text: str) -> SemanticSkill:
         cfg = self.config
-        return semantic_score(
+        return semantic_skill(
             text,
             self.data.next_headlines,
             self.data.headlines,
+            self.data.base_headlines,
             embedder=shared_embedder(cfg.embedding_model),
-            mode=cfg.semantic_mode,
             k=cfg.semantic_k,
-            echo_weight=cfg.echo_weight,
-            floor=cfg.semantic_floor,
-            ceiling=cfg.semantic_ceiling,
+            floor=cfg.skill_floor,
+            scale=cfg.skill_scale,
         )
 
     @vf.reward(weight=0.75)
     async def semantic(self, trace: vf.Trace) -> float:
-        """Closeness to day t+1's headlines minus echo of day t's, rescaled to [0, 1], guarded."""
-        text = trace.last_reply
+        """Skill: closeness to day t+1's headlines over the base days', in [0, 1], guarded."""
+        text = reply(trace)
         g = self.guard(text)
         return g * self.semantic_of(text).score if g > 0 else 0.0
 
     @vf.reward(weight=0.25)
     async def structure(self, trace: vf.Trace) -> float:
-        """Share of the five beats present in plausible sentences, stuffing-penalised, guarded."""
-        text = trace.last_reply
+        """Share of the five beats present in plausible sentences, stuffing-penalised, times
+        relevance to today's headlines over the base rate, guarded."""
+        text = reply(trace)
         g = self.guard(text)
-        return g * structure_score(text).score if g > 0 else 0.0
+        if g == 0:
+            return 0.0
+        beats = structure_score(text).score
+        if beats == 0 or not self.config.relevance_gate:
+            return g * beats
+        return g * beats * self.semantic_of(text).relevance
 
     @vf.metric
     async def zeros(self, trace: vf.Trace) -> float:
@@ -194,30 +227,30 @@ class VarroTask(vf.Task[VarroData, vf.State, VarroTaskConfig]):
     @vf.metric
     async def leak(self, trace: vf.Trace) -> float:
         """Meta talk, instruction echo and pasted prompt headlines, combined, in [0, 1]."""
-        return self.leak_of(trace.last_reply)
+        return self.leak_of(reply(trace))
 
     @vf.metric
     async def words(self, trace: vf.Trace) -> float:
-        return float(word_count(trace.last_reply))
+        return float(word_count(reply(trace)))
 
     @vf.metric
     async def quality(self, trace: vf.Trace) -> float:
         """1.0 for a publishable forecast: guard 1 (on length, no leak), >= 4 of 5 beats,
-        semantic score above 0. A run's mean is the share of forecasts worth reading."""
-        text = trace.last_reply
+        semantic skill above 0. A run's mean is the share of forecasts worth reading."""
+        text = reply(trace)
         if self.guard(text) < 1.0 or structure_score(text).score < QUALITY_BEATS / 5:
             return 0.0
         return float(self.semantic_of(text).score > 0)
 
     @vf.metric
     async def sim_tomorrow(self, trace: vf.Trace) -> float:
-        """Aggregated cosine similarity to day t+1's headlines (unguarded, unscaled)."""
-        return self.semantic_of(trace.last_reply).sim_tomorrow
+        """Top-k closeness to day t+1's headlines (unguarded, before the base rate)."""
+        return self.semantic_of(reply(trace)).sim_tomorrow
 
     @vf.metric
     async def sim_today(self, trace: vf.Trace) -> float:
-        """Aggregated cosine similarity to the prompt's day-t headlines (the echo side)."""
-        return self.semantic_of(trace.last_reply).sim_today
+        """Top-k closeness to the prompt's day-t headlines (unguarded, before the base rate)."""
+        return self.semantic_of(reply(trace)).sim_today
 
 
 class VarroTaskset(vf.Taskset[VarroTask, VarroConfig]):
@@ -239,10 +272,23 @@ class VarroTaskset(vf.Taskset[VarroTask, VarroConfig]):
         for row in rows:
             yield self.make_task(**row)
 
+    def honest_completions(self) -> dict[str, str]:
+        """Hand-written honest forecasts (``data/honest.jsonl``), each from its day's headlines
+        only, as a forecaster would write them: task id -> completion."""
+        return {r["id"]: r["completion"] for r in read_jsonl("rlnvr_varro", "data/honest.jsonl")}
+
     def make_task(
-        self, id: str, day: str, headlines: list[str], next_day: str, next_headlines: list[str]
+        self,
+        id: str,
+        day: str,
+        headlines: list[str],
+        next_day: str,
+        next_headlines: list[str],
+        base_days: list[str],
+        base_headlines: list[list[str]],
     ) -> VarroTask:
-        """One task from a day's headline pool and (possibly not yet known) next-day reference."""
+        """One task from a day's headline pool, its (possibly not yet known) next-day reference
+        and its base days."""
         shown = headlines[: self.config.max_headlines]
         data = VarroData(
             id=id,
@@ -251,6 +297,8 @@ class VarroTaskset(vf.Taskset[VarroTask, VarroConfig]):
             headlines=shown,
             next_day=next_day,
             next_headlines=next_headlines[: self.config.max_reference],
+            base_days=base_days,
+            base_headlines=base_headlines,
         )
         return VarroTask(data, self.config.task)
 
@@ -265,23 +313,36 @@ class VarroTaskset(vf.Taskset[VarroTask, VarroConfig]):
         return self.headline_store().days()
 
     def open_tasks(self, day: date, count: int) -> list[VarroTask]:
-        """``count`` tasks for ``day``, its headlines dealt round-robin; [] when too thin."""
+        """``count`` tasks for ``day``, its headlines dealt round-robin, with the base days
+        ``build`` gives a packaged task; [] when the day or its base is too thin."""
+        store = self.headline_store()
         per_task = self.config.max_headlines
-        titles = spread(self.headline_store().day(day), per_task * count)
-        if len(titles) < self.config.min_today * count:
+        titles = spread(store.day(day), per_task * count)
+        base = base_from_store(store, day)
+        if len(titles) < self.config.min_today * count or len(base) < MIN_BASE_DAYS:
             return []
         nxt = (day + timedelta(days=1)).isoformat()
+        days, base_titles = [d.isoformat() for d, _ in base], [t for _, t in base]
         return [
-            self.make_task(f"{day}/{i}", day.isoformat(), titles[i::count], nxt, [])
+            self.make_task(
+                f"{day}/{i}", day.isoformat(), titles[i::count], nxt, [], days, base_titles
+            )
             for i in range(count)
         ]
 
     def resolve_task(self, data: Mapping[str, Any], today: date) -> VarroTask | None:
-        """The stored task with ``today``'s headlines as its reference, if enough."""
+        """The stored task with ``today``'s headlines as its reference, if enough, and its base
+        days read from the store as ``open_tasks`` read them."""
         store = self.headline_store()
         day = date.fromisoformat(data["day"])
         ref = reference(store.day(day), store.day(today), self.config.max_reference)
-        if len(ref) < self.config.min_tomorrow:
+        base = base_from_store(store, day)
+        if len(ref) < self.config.min_tomorrow or len(base) < MIN_BASE_DAYS:
             return None
         fields = {k: data[k] for k in ("id", "day", "headlines", "next_day")}
-        return self.make_task(**fields, next_headlines=ref)
+        return self.make_task(
+            **fields,
+            next_headlines=ref,
+            base_days=[d.isoformat() for d, _ in base],
+            base_headlines=[t for _, t in base],
+        )

@@ -1,9 +1,10 @@
 """Walter taskset: write a Bluesky post about a linked article, rewarded by real engagement.
 
 A task is one article (canonical URL, title, description) that real people posted about on
-Bluesky. The reward is RLNVR (``rlnvr_walter.engagement``): how closely the written post
-resembles the historical posts about that URL that did unusually well for their authors,
-in [0, 1]; single-post URLs transfer from similar posts about other articles. Each hack
+Bluesky. The reward is RLNVR (``rlnvr_walter.engagement``): the engagement that the historical
+posts the written post resembles predict for it, over the URL's base rate (writing like the
+typical post earns about zero), in [0, 1]; single-post URLs also use similar posts about other
+articles, which set their base rate. Each hack
 the similarity reward invites has its own negatively weighted penalty in [0, 1]
 (``rlnvr_walter._vendor.hacks``), so ``trace.rewards`` shows which one a policy tried and a TOML
 file can re-weigh or switch off any of them:
@@ -14,9 +15,12 @@ file can re-weigh or switch off any of them:
     hashtag_spam = { weight = 0.0 }    # ablation: no hashtag penalty
 
 Total = engagement - near_copy - over_length - 0.5 x (prompt_echo + hashtag_spam +
-link_dump + repetition + keyword_stuffing + emoji_spam). An honest on-topic post keeps its
-engagement; a verbatim copy of the best post nets 0 (engagement 1, near_copy 1); an empty
-reply is 0.
+link_dump + repetition + keyword_stuffing + emoji_spam). There is no gap between "close
+enough to be paid" and "a copy": engagement's closeness saturates at cosine ``sim_high``, and
+the pay for resembling one post falls back to 0 at ``sim_copy``, where ``near_copy``'s embedding
+ramp starts, so a paraphrase of the best post earns less than a post of one's own. Every detector and the embedder see the reply, the references and
+the prompt in one form (``text.canonical``: invisible characters cannot hide a copy). An
+empty reply is 0.
 """
 
 from __future__ import annotations
@@ -104,9 +108,10 @@ class WalterConfig(vf.TasksetConfig):
     min_posts: int = 1
     """Only URLs with at least this many historical posts become tasks (2 keeps only the
     URLs with within-URL engagement contrast)."""
-    transfer: TransferMode = "max"
-    """How single-post URLs use the posts about similar articles: `max` (the best matching
-    neighbour), `topk_mean` (the mean over the `transfer_k` neighbours) or `off`."""
+    transfer: TransferMode = "neighbours"
+    """Whether single-post URLs use the posts about similar articles (`neighbours`: they join
+    the prediction and set the base rate, weighed by relevance) or not (`off`: the base rate
+    is the corpus' median post)."""
     transfer_k: int = 5
     """Neighbours per single-post URL (at most 8 are shipped)."""
     author_baseline: bool = True
@@ -120,7 +125,11 @@ class WalterConfig(vf.TasksetConfig):
     of similarity between posts about different articles in the sample: 0.305)."""
     sim_high: float = 0.72
     """Cosine at which closeness to a reference post is full (about the 90th percentile of
-    similarity between posts about the same article: 0.723)."""
+    similarity between posts about the same article: 0.723). Beyond it, closeness to that
+    post falls again: a reply that close is paraphrasing it."""
+    sim_copy: float = 0.9
+    """Cosine at which closeness to a post is back to 0 and the embedding copy penalty starts
+    (full at 0.97)."""
     max_graphemes: int = MAX_GRAPHEMES
     """Post length limit in graphemes (Bluesky: 300)."""
     with_description: bool = True
@@ -130,8 +139,8 @@ class WalterConfig(vf.TasksetConfig):
     def _check(self) -> WalterConfig:
         if not 0 <= self.transfer_k <= SHIPPED_TRANSFER_K:
             raise ValueError(f"transfer_k must be in 0..{SHIPPED_TRANSFER_K}")
-        if not -1.0 <= self.sim_low < self.sim_high <= 1.0:
-            raise ValueError("need -1 <= sim_low < sim_high <= 1")
+        if not -1.0 <= self.sim_low < self.sim_high < self.sim_copy <= 1.0:
+            raise ValueError("need -1 <= sim_low < sim_high < sim_copy <= 1")
         if self.min_posts < 1 or self.max_graphemes < 1:
             raise ValueError("min_posts and max_graphemes must be >= 1")
         return self
@@ -165,7 +174,8 @@ class RewardParams(BaseModel):
     embedding_model: str = DEFAULT_MODEL
     sim_low: float = 0.30
     sim_high: float = 0.72
-    transfer: TransferMode = "max"
+    sim_copy: float = 0.9
+    transfer: TransferMode = "neighbours"
     author_baseline: bool = True
     weight_centre: float = 0.0
     weight_scale: float = 1.0
@@ -188,8 +198,10 @@ class WalterData(vf.TaskData):
 
 
 def reply_text(trace: vf.Trace) -> str:
-    """The post the model wrote: the last reply, a leading <think> block dropped."""
-    return _THINK.sub("", units.as_text(trace.last_reply)).strip()
+    """The post the model wrote, in canonical form (``text.canonical``): the last reply, a
+    leading <think> block dropped. Every reward reads the reply through here, so no detector
+    and not the embedder sees invisible characters that the others do not."""
+    return units.canonical(_THINK.sub("", units.as_text(trace.last_reply)))
 
 
 class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
@@ -210,8 +222,10 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
         return [(pool[t.pool], t.relevance) for t in self.data.transfer if 0 <= t.pool < len(pool)]
 
     def references(self) -> list[str]:
-        """Every post this task compares against: its own, then its transfer posts."""
-        return [p.text for p in self.data.posts] + [p["text"] for p, _ in self._transfer_posts()]
+        """Every post this task compares against, in canonical form: its own, then its
+        transfer posts."""
+        texts = [p.text for p in self.data.posts] + [p["text"] for p, _ in self._transfer_posts()]
+        return [units.canonical(t) for t in texts]
 
     def _similarities(self, text: str) -> np.ndarray:
         """Cosine of the reply to each reference, on prose (links removed; 0 if none left)."""
@@ -226,43 +240,41 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
     def _sources(self) -> list[str]:
         """What the prompt showed: pasting any of it is prompt echo."""
         instruction = INSTRUCTION.format(limit=self.data.reward_params.max_graphemes)
-        return [self.data.title, self.data.description, instruction]
+        return [units.canonical(t) for t in (self.data.title, self.data.description, instruction)]
 
     # rewards (each visible in trace.rewards; weights are the defaults, TOML overrides them)
 
     @vf.reward(weight=1.0)
     async def engagement(self, trace: vf.Trace) -> float:
-        """RLNVR: closeness to the posts that did unusually well on this URL, in [0, 1]."""
+        """RLNVR: the engagement the resembled posts predict, over the URL's base rate, in
+        [0, 1]."""
         text = reply_text(trace)
         if hacks.is_blank(text) or not self.data.posts:
             return 0.0
-        sims = self._similarities(text)
         s = self.data.reward_params
-        own = len(self.data.posts)
         transfer = self._transfer_posts()
         field = "weight" if s.author_baseline else "raw"
-        own_values = [getattr(p, field) for p in self.data.posts]
+        weights = [getattr(p, field) for p in self.data.posts] + [p[field] for p, _ in transfer]
         return engagement_reward(
-            sims[:own],
-            engagement_values(own_values, s.weight_centre, s.weight_scale),
+            self._similarities(text),
+            engagement_values(weights, s.weight_centre, s.weight_scale),
             low=s.sim_low,
             high=s.sim_high,
-            transfer_similarities=sims[own:],
-            transfer_values=engagement_values(
-                [p[field] for p, _ in transfer], s.weight_centre, s.weight_scale
-            ),
-            transfer_relevance=[r for _, r in transfer],
-            mode=s.transfer,
+            copy=s.sim_copy,
+            relevance=[1.0] * len(self.data.posts) + [r for _, r in transfer],
         )
 
     @vf.reward(weight=-1.0)
     async def near_copy(self, trace: vf.Trace) -> float:
-        """Copy of a reference post: character 5-gram overlap or embedding cosine >= 0.9."""
+        """Copy of a reference post: character 5-gram overlap, or embedding cosine from
+        ``sim_copy`` (where resembling that post stops paying) rising to 0.97."""
         text = reply_text(trace)
         if hacks.is_blank(text):
             return 0.0
         sims = self._similarities(text)
-        semantic = hacks.semantic_copy(float(sims.max()) if sims.size else None)
+        s = self.data.reward_params
+        best = float(sims.max()) if sims.size else None
+        semantic = hacks.semantic_copy(best, start=s.sim_copy)
         return max(hacks.near_copy(text, self.references()), semantic)
 
     @vf.reward(weight=-1.0)
@@ -342,6 +354,11 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
 class WalterTaskset(vf.Taskset[WalterTask, WalterConfig]):
     """One task per linked article in the packaged Bluesky sample (see data/meta.json)."""
 
+    def honest_completions(self) -> dict[str, str]:
+        """Hand-written honest posts (``data/honest.jsonl``) for held-out tasks, each written
+        from the prompt (title and description) only: task id -> post."""
+        return {r["id"]: r["completion"] for r in read_rows(_data_file(None, "honest.jsonl"))}
+
     def load(self) -> Iterator[WalterTask]:
         cfg = self.config
         data_dir = None if cfg.store is None else store_data(cfg.store)
@@ -350,6 +367,7 @@ class WalterTaskset(vf.Taskset[WalterTask, WalterConfig]):
             embedding_model=cfg.embedding_model,
             sim_low=cfg.sim_low,
             sim_high=cfg.sim_high,
+            sim_copy=cfg.sim_copy,
             transfer=cfg.transfer,
             author_baseline=cfg.author_baseline,
             weight_centre=meta["weight_centre" if cfg.author_baseline else "raw_centre"],

@@ -1,0 +1,370 @@
+"""An automated red team for any verifiers taskset: search for text that outscores the honest.
+
+A reward is only as good as the cheapest text that beats an honest answer. Given the tasks,
+hand-written honest completions h_t for some of them (the evaluated tasks E, from
+:class:`~rlnvr.trainers.protocols.HonestCompletions`) and a budget of C reward calls per
+task, per family, per seed, each family proposes texts and keeps the best it finds, x_f(t).
+With r_t the task's reward (verifiers' weighted sum of its components s_c with weights w_c):
+
+    win_f(t)   = r_t(x_f(t)) - r_t(h_t) > MARGIN (0.05)
+    row f      = mean_t r_t(x_f(t)), mean_t r_t(h_t), sum_t win_f(t) / |E|
+    component  = argmax_c w_c (s_c(x_f(t)) - s_c(h_t)) on each won task (positive part only);
+                 a family's is the most frequent one over its wins
+    failed     = some family wins on more than FAIL_SHARE (10%) of E
+
+Families; each selects only on rewards of data it is allowed to see:
+
+- ``templates``: ONE text for every task. Fitted on training tasks (not held out, not in E):
+  a random sample F of up to ``fit_tasks`` of them, objective mean_{t in F} r_t(x). Candidates
+  are every honest text, generic sentences and pairs of them; then the (mu + lambda) climb
+  below on that objective, with words and sentences of the candidates and of F's prompts.
+  Each candidate costs |F| calls, C|E| per seed; the seed with the best training mean is the
+  template, evaluated once on E.
+- ``perturb``: the task's references (:class:`~rlnvr.trainers.protocols.TaskReferences`), its
+  honest text and the other honest texts are scored on t; the best K are perturbed, one
+  perturbation per call (word substitution, reordering, truncation, padding, invisible
+  characters, splicing two of them). Only perturbed texts count.
+- ``cross_task``: other tasks' honest texts on t (up to C of them).
+- ``hill_climb``: black-box (mu + lambda) evolution on r_t from the task's honest text and a
+  pool sentence: each generation, lambda children, each one edit (insert/delete/replace a
+  word, insert/delete a sentence, duplicate a span, reorder) of a random parent among the mu
+  best, with words and sentences from the task's prompt, references and honest text; the mu
+  best of parents and children survive, children first on ties (neutral moves drift).
+
+Seeds are independent restarts of every search; per task, the best text over seeds is the
+family's. Identical (task, text) pairs are scored once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from statistics import fmean
+
+import verifiers.v1 as vf
+
+from rlnvr.data_pipelines.splits import is_heldout
+from rlnvr.trainers import redteam_edits as edits
+from rlnvr.trainers.protocols import HonestCompletions, TaskReferences, require
+from rlnvr.trainers.redteam_edits import GENERIC, Pool
+from rlnvr.trainers.traces import Score, score_async
+
+MARGIN = 0.05
+FAIL_SHARE = 0.10
+FAMILIES = ("templates", "perturb", "cross_task", "hill_climb")
+MU, LAMBDA = 4, 8  # survivors and children per generation of the climb
+TOP_SOURCES = 4  # sources the perturb family perturbs
+BATCH = 16  # texts scored concurrently per task (asyncio.gather)
+
+
+@dataclass(frozen=True)
+class Budget:
+    calls: int = 300
+    """Reward calls per evaluated task, per family, per seed."""
+    seeds: tuple[int, ...] = (0, 1, 2)
+    """Independent restarts."""
+    max_tasks: int | None = None
+    """Evaluate at most this many of the tasks with honest completions (taskset order)."""
+    fit_tasks: int = 16
+    """Training tasks a template is fitted on."""
+
+
+FULL = Budget()
+FAST = Budget(calls=16, seeds=(0,), max_tasks=10, fit_tasks=4)  # seconds on a cheap reward
+
+
+@dataclass(frozen=True)
+class Attempt:
+    text: str
+    score: Score
+
+
+Progress = Callable[[int, int], None]  # (reward calls made, planned)
+
+
+class Scorer:
+    """The task's reward through ``score_async``, each (task, text) scored once, in batches."""
+
+    def __init__(self, progress: Progress | None = None, planned: int = 0) -> None:
+        self.cache: dict[tuple[str, str], Score] = {}
+        self.calls = 0
+        self.progress = progress
+        self.planned = planned  # an upper bound on the calls, for a progress bar
+
+    async def many(self, task: vf.Task, texts: Sequence[str]) -> list[Attempt]:
+        new = [t for t in dict.fromkeys(texts) if (task.key, t) not in self.cache]
+        for i in range(0, len(new), BATCH):
+            chunk = new[i : i + BATCH]
+            scores = await asyncio.gather(*(score_async(task, t) for t in chunk))
+            self.cache.update({(task.key, t): s for t, s in zip(chunk, scores, strict=True)})
+            self.calls += len(chunk)
+            if self.progress:
+                self.progress(self.calls, max(self.planned, self.calls))
+        return [Attempt(t, self.cache[(task.key, t)]) for t in texts]
+
+
+Objective = Callable[[list[str]], Awaitable[list[float]]]
+
+
+async def evolve(
+    objective: Objective, start: list[str], pool: Pool, evaluations: int, rng: random.Random
+) -> tuple[str, float]:
+    """(mu + lambda) climb: the best text found in ``evaluations`` objective calls."""
+    start = list(dict.fromkeys(start))[: max(1, evaluations)]
+    population = list(zip(start, await objective(start), strict=True))
+    left = evaluations - len(start)
+    while left > 0:
+        parents = sorted(population, key=lambda p: -p[1])[:MU]
+        kids = [edits.mutate(rng.choice(parents)[0], pool, rng) for _ in range(min(LAMBDA, left))]
+        left -= len(kids)
+        population = sorted(
+            list(zip(kids, await objective(kids), strict=True)) + parents, key=lambda p: -p[1]
+        )[:MU]
+    return max(population, key=lambda p: p[1])
+
+
+def best(attempts: Sequence[Attempt]) -> Attempt:
+    return max(attempts, key=lambda a: a.score.reward)
+
+
+def references(task: vf.Task) -> list[str]:
+    return list(task.references()) if isinstance(task, TaskReferences) else []
+
+
+def prompt_text(task: vf.Task) -> str:
+    prompt = task.data.prompt
+    if isinstance(prompt, str):
+        return prompt
+    return " ".join(str(m.content) for m in prompt or [] if isinstance(m.content, str))
+
+
+@dataclass
+class Search:
+    """What every family sees: the tasks to attack, their honest texts, the training tasks."""
+
+    scorer: Scorer
+    tasks: list[vf.Task]  # E
+    honest: dict[str, str]  # task key -> honest text, for E
+    train: list[vf.Task]  # candidates for F
+    budget: Budget
+
+    def others(self, task: vf.Task) -> list[str]:
+        return [text for key, text in self.honest.items() if key != task.key]
+
+    async def template(self, seed: int) -> tuple[str, float]:
+        """One seed's fitted template and its mean training reward."""
+        rng = random.Random(f"templates:{seed}")
+        fit = rng.sample(self.train, min(self.budget.fit_tasks, len(self.train)))
+
+        async def mean_reward(texts: list[str]) -> list[float]:
+            per_task = await asyncio.gather(*(self.scorer.many(t, texts) for t in fit))
+            return [fmean(a[i].score.reward for a in per_task) for i in range(len(texts))]
+
+        singles = [*self.honest.values(), *GENERIC]
+        pairs = [" ".join(rng.sample(singles, 2)) for _ in range(len(GENERIC))]
+        start = rng.sample(singles + pairs, len(singles + pairs))
+        evaluations = self.budget.calls * len(self.tasks) // len(fit)
+        pool = Pool.of([*singles, *(prompt_text(t) for t in fit)])
+        return await evolve(mean_reward, start[: max(1, evaluations // 2)], pool, evaluations, rng)
+
+    async def perturb(self, task: vf.Task, rng: random.Random) -> Attempt:
+        others = self.others(task)
+        sources = [*references(task), self.honest[task.key], *rng.sample(others, len(others))]
+        ranked = await self.scorer.many(task, sources[: max(2, self.budget.calls // 4)])
+        top = [a.text for a in sorted(ranked, key=lambda a: -a.score.reward)[:TOP_SOURCES]]
+        pool = Pool.of([prompt_text(task), *top])
+        kids = [
+            edits.perturb(top, pool, rng) for _ in range(max(1, self.budget.calls - len(ranked)))
+        ]
+        return best(await self.scorer.many(task, kids))
+
+    async def cross_task(self, task: vf.Task, rng: random.Random) -> Attempt:
+        others = self.others(task)
+        return best(
+            await self.scorer.many(task, rng.sample(others, min(len(others), self.budget.calls)))
+        )
+
+    async def hill_climb(self, task: vf.Task, rng: random.Random) -> Attempt:
+        pool = Pool.of([prompt_text(task), *references(task), self.honest[task.key]])
+        start = [self.honest[task.key], rng.choice(pool.sentences)]
+
+        async def reward(texts: list[str]) -> list[float]:
+            return [a.score.reward for a in await self.scorer.many(task, texts)]
+
+        text, _ = await evolve(reward, start, pool, self.budget.calls, rng)
+        return (await self.scorer.many(task, [text]))[0]
+
+    async def family(self, name: str) -> dict[str, Attempt]:
+        """Task key -> the family's best text over seeds."""
+        if name == "templates":
+            if not self.train:
+                raise ValueError("templates: no training tasks to fit on (every task is held out)")
+            fits = [await self.template(seed) for seed in self.budget.seeds]
+            text = max(fits, key=lambda f: f[1])[0]
+            return {t.key: (await self.scorer.many(t, [text]))[0] for t in self.tasks}
+        attack = getattr(self, name)
+        found: dict[str, Attempt] = {}
+        for task in self.tasks:
+            tries = [
+                await attack(task, random.Random(f"{name}:{seed}:{task.key}"))
+                for seed in self.budget.seeds
+            ]
+            found[task.key] = best(tries)
+        return found
+
+
+def reward_weights(task: vf.Task) -> dict[str, float]:
+    """Each reward component's weight, as ``Task.score`` applies it (1.0 when undeclared)."""
+    return {fn.__name__: float(getattr(fn, "_vf_weight", 1.0)) for fn in task.hooks("reward")}
+
+
+def let_through(attack: Score, honest: Score, weights: Mapping[str, float]) -> str | None:
+    """The component whose weighted gain over the honest text is largest, if any is positive."""
+    gains = {
+        c: weights.get(c, 1.0) * (attack.rewards.get(c, 0.0) - honest.rewards.get(c, 0.0))
+        for c in {**attack.rewards, **honest.rewards}
+    }
+    top = max(gains, key=lambda c: gains[c], default=None)
+    return top if top is not None and gains[top] > 0 else None
+
+
+@dataclass(frozen=True)
+class FamilyReport:
+    family: str
+    mean: float
+    honest_mean: float
+    wins: int
+    n: int
+    component: str  # "-" without wins
+    winners: list[dict] = field(repr=False)
+
+    @property
+    def failed(self) -> bool:
+        return self.wins > FAIL_SHARE * self.n
+
+
+def summarise(
+    family: str, found: Mapping[str, Attempt], honest: Mapping[str, Attempt], tasks: list[vf.Task]
+) -> FamilyReport:
+    winners = []
+    for task in tasks:
+        attack, ref = found[task.key], honest[task.key]
+        if attack.score.reward - ref.score.reward > MARGIN:
+            component = let_through(attack.score, ref.score, reward_weights(task)) or "-"
+            winners.append(
+                {
+                    "family": family,
+                    "task": task.key,
+                    "reward": attack.score.reward,
+                    "honest_reward": ref.score.reward,
+                    "component": component,
+                    "rewards": attack.score.rewards,
+                    "honest_rewards": ref.score.rewards,
+                    "text": attack.text,
+                    "honest": ref.text,
+                }
+            )
+    components = Counter(w["component"] for w in winners)
+    return FamilyReport(
+        family=family,
+        mean=fmean(found[t.key].score.reward for t in tasks),
+        honest_mean=fmean(honest[t.key].score.reward for t in tasks),
+        wins=len(winners),
+        n=len(tasks),
+        component=components.most_common(1)[0][0] if components else "-",
+        winners=winners,
+    )
+
+
+@dataclass(frozen=True)
+class Report:
+    families: list[FamilyReport]
+    calls: int
+    seconds: float
+
+    @property
+    def failed(self) -> bool:
+        return any(f.failed for f in self.families)
+
+
+def honest_tasks(
+    taskset: object, tasks: list[vf.Task], max_tasks: int | None
+) -> tuple[list[vf.Task], dict[str, str]]:
+    """The tasks with honest completions (taskset order, at most ``max_tasks``) and the texts."""
+    require(taskset, HonestCompletions, "rlnvr redteam")
+    honest = dict(taskset.honest_completions())  # type: ignore[attr-defined]
+    chosen = [t for t in tasks if t.key in honest][:max_tasks]
+    if not chosen:
+        raise ValueError(
+            f"none of the {len(honest)} honest completions names one of the taskset's "
+            f"{len(tasks)} tasks"
+        )
+    return chosen, {t.key: honest[t.key] for t in chosen}
+
+
+async def redteam_async(
+    taskset: vf.Taskset,
+    budget: Budget = FULL,
+    families: Sequence[str] = FAMILIES,
+    heldout_percent: float = 20.0,
+    progress: Progress | None = None,
+) -> Report:
+    unknown = sorted(set(families) - set(FAMILIES))
+    if unknown or not families:
+        raise ValueError(f"unknown families {unknown}: choose from {', '.join(FAMILIES)}")
+    started = time.perf_counter()
+    everything = list(taskset)
+    tasks, honest = honest_tasks(taskset, everything, budget.max_tasks)
+    train = [t for t in everything if not is_heldout(t.key, heldout_percent)]
+    scorer = Scorer(progress, planned_calls(len(tasks), budget, families))
+    search = Search(scorer, tasks, honest, [t for t in train if t.key not in honest], budget)
+    reference = {t.key: (await search.scorer.many(t, [honest[t.key]]))[0] for t in tasks}
+    reports = [summarise(name, await search.family(name), reference, tasks) for name in families]
+    return Report(reports, search.scorer.calls, time.perf_counter() - started)
+
+
+def redteam(taskset: vf.Taskset, budget: Budget = FULL, **kwargs) -> Report:
+    """Synchronous :func:`redteam_async`."""
+    return asyncio.run(redteam_async(taskset, budget, **kwargs))
+
+
+def planned_calls(n_tasks: int, budget: Budget, families: Sequence[str]) -> int:
+    """An upper bound on the reward calls of a search on ``n_tasks`` evaluated tasks."""
+    return n_tasks * (1 + len(families) * (budget.calls * len(budget.seeds) + 1))
+
+
+def markdown(report: Report) -> str:
+    lines = [
+        "| family | mean | honest mean | wins/N | component |",
+        "|---|---|---|---|---|",
+        *(
+            f"| {f.family} | {f.mean:.3f} | {f.honest_mean:.3f} | {f.wins}/{f.n} | {f.component} |"
+            for f in report.families
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def write(report: Report, folder: Path) -> Path:
+    """winners.jsonl (every winning text), table.md and summary.json; returns winners.jsonl."""
+    folder.mkdir(parents=True, exist_ok=True)
+    winners = folder / "winners.jsonl"
+    rows = [w for f in report.families for w in f.winners]
+    winners.write_text("".join(json.dumps(w, ensure_ascii=False) + "\n" for w in rows))
+    (folder / "table.md").write_text(markdown(report) + "\n")
+    summary = {
+        "failed": report.failed,
+        "calls": report.calls,
+        "seconds": report.seconds,
+        "families": [
+            {k: v for k, v in asdict(f).items() if k != "winners"} for f in report.families
+        ],
+    }
+    (folder / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return winners
