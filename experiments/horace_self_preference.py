@@ -8,7 +8,9 @@ careful human imitation, a run is paid for staying what it is, not for learning 
 the base model writes ``--per-task`` continuations of each held-out task (``is_heldout(key,
 20.0)``, as ``rlnvr train`` splits) at T = 1 with the config's token budget
 (``configs/horace.toml``: 192), and the taskset's reward scores them beside the hand-written
-honest completions shipped in ``rlnvr_horace/data/honest.jsonl``. The samples are stored in
+honest completions shipped in ``rlnvr_horace/data/honest.jsonl``; beside the rewards, the
+distance to the author, the margin over the other authors and the distance to the signature
+of the scorer's own samples (``own_sample_distance``). The samples are stored in
 ``--samples`` on the first run and read back after, so that two versions of the reward are
 compared on the same texts. Prints the mean ± 95% CI (over tasks) of every component.
 
@@ -29,6 +31,8 @@ from rlnvr.data_pipelines.splits import is_heldout
 from rlnvr.trainers.evaluate import mean_ci
 from rlnvr.trainers.traces import score
 
+METRICS = ("signature_distance", "signature_margin", "own_sample_distance")
+
 
 def base_samples(tasks: list, per_task: int, max_tokens: int, seed: int) -> dict[str, list[str]]:
     """``per_task`` continuations of each task by the base scoring model, at T = 1."""
@@ -44,13 +48,18 @@ def base_samples(tasks: list, per_task: int, max_tokens: int, seed: int) -> dict
     return {task.key: [r.text for r in group] for task, group in zip(tasks, groups, strict=True)}
 
 
+def component(result, key: str) -> float:
+    """The total, a reward component or a metric of one scored text."""
+    if key == "reward":
+        return result.reward
+    return result.rewards[key] if key in result.rewards else result.metrics[key]
+
+
 def table(name: str, scores: list[list]) -> list[str]:
     """One row per component: the mean over tasks of each task's mean."""
     rows = []
-    names = ["reward", *sorted(scores[0][0].rewards)]
-    for key in names:
-        value = (lambda s: s.reward) if key == "reward" else (lambda s, k=key: s.rewards[k])
-        per_task = [np.mean([value(s) for s in g]) for g in scores]
+    for key in ["reward", *sorted(scores[0][0].rewards), *METRICS]:
+        per_task = [np.mean([component(s, key) for s in g]) for g in scores]
         mean, half = mean_ci(np.array(per_task))
         rows.append(f"| {name} | {key} | {mean:.3f} ± {half:.3f} |")
     return rows

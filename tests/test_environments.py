@@ -9,11 +9,13 @@ from rlnvr.trainers.traces import score
 
 ENVS = ["rlnvr-varro", "rlnvr-walter", "rlnvr-horace"]
 HONEST = {
+    # Varro pays skill over the base rate of earlier days: a forecast of that day's news
     "rlnvr-varro": (
-        "Brent crude edges up 1-2% by Friday as OPEC+ signals no change to output at its "
-        "weekend meeting, while US inventories fall for a third week. Drivers: tighter "
-        "supply, a weaker dollar and summer demand. Verify with Friday's settlement price "
-        "against Monday's close and the EIA weekly inventory report on Wednesday."
+        "US stocks swing within 1% on Friday as Powell speaks at Jackson Hole, and a hint of a "
+        "September rate cut lifts the S&P 500 about 1% by the close, while bitcoin recovers "
+        "2-4% from $114k driven by easier-money bets. Walmart shares move less than 3% after "
+        "its earnings as investors weigh tariff costs. Verify with the S&P 500 close on "
+        "Friday, the Fed's published speech text and bitcoin quotes on Coinbase."
     ),
     "rlnvr-walter": "Bluesky's roadmap is out: DMs, video and better custom feeds are coming. "
     "Anti-harassment tools first, which is the right order.",
@@ -28,7 +30,10 @@ HONEST = {
 
 # Scored against the honest text in the standalone install: a task its honest text fits
 # (Horace: the Poe imitation on a Poe task) and a cheap attack that must score lower.
-HONEST_TASK = {"rlnvr-horace": "edgar-allan-poe/the-cask-of-amontillado/0"}
+HONEST_TASK = {
+    "rlnvr-horace": "edgar-allan-poe/the-cask-of-amontillado/0",
+    "rlnvr-varro": "2025-08-21",
+}
 ADVERSARIAL = {
     "rlnvr-varro": "Forecast forecast forecast. " * 12,
     "rlnvr-walter": "#news #bluesky #tech #ai #follow #like #share #viral " * 3,
@@ -53,6 +58,8 @@ def test_taskset_loads_real_tasks(env_id):
 def test_offline_scoring_through_task_score(env_id):
     tasks = load(env_id)
     task, text = tasks[0], HONEST[env_id]
+    if env_id == "rlnvr-varro":  # the day its honest forecast was written for
+        task = next(t for t in tasks if t.key == HONEST_TASK[env_id])
     if env_id == "rlnvr-horace":  # style is per author: an imitation of Poe, on a Poe task
         task = next(t for t in tasks if t.data.author == "Edgar Allan Poe")
         text = HORACE_HONEST["Edgar Allan Poe"]

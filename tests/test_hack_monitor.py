@@ -7,7 +7,7 @@ import pytest
 from odd_inputs import ODD_INPUTS
 
 from rlnvr.trainers.config import MonitorConfig, TrainConfig
-from rlnvr.trainers.hack_monitor import Completion, HackMonitor
+from rlnvr.trainers.hack_monitor import Completion, HackMonitor, first_per_task
 from rlnvr.trainers.hack_signals import (
     copy_share,
     cross_task_similarity,
@@ -173,6 +173,12 @@ def test_copy_share_uses_task_references_and_survives_a_broken_task():
     )
     signals = monitor.signals(completions)
     assert signals["copy_share"] == pytest.approx(0.5)  # only the quoting task's two count
+
+
+def test_sameness_embeds_the_first_completions_of_each_task():
+    completions = step([f"text {i}" for i in range(7)], ["a", "a", "a", "b", "a", "b", "b"])
+    kept = first_per_task(completions, 2)
+    assert [c.text for c in kept] == ["text 0", "text 1", "text 3", "text 5"]
 
 
 def test_odd_inputs_give_finite_signals():

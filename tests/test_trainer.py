@@ -216,6 +216,8 @@ def test_kl_leash_to_reference_and_export(tmp_path, lora):
                 "loss": {"kl_beta": 0.1},
             },
             "sampling": {"max_tokens": 8},
+            # a reward with spread in 8-token replies (word_count pays nothing for a cut-off one)
+            "env": {"taskset": {"id": "rlnvr.tasksets.toy_hackable"}},
         }
     )
     trainer = Trainer(cfg)

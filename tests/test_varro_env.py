@@ -1,26 +1,35 @@
 """The Varro taskset and its rubric, with the real embedding model (no mocks).
 
-Honest forecasts below were written by hand for two real days of the packaged data; each
-predicts a change from that day's headlines. Every adversarial text must score below the
-honest forecast for the same day.
+Honest forecasts below were written by hand for two real days of the packaged data, from
+that day's headlines only; each predicts a change. Every adversarial text must score below the
+honest forecast for the same day. The reward pays skill over a base rate (closeness to day
+t+1 over closeness to earlier days), so a fixed paragraph earns less than honest forecasts.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import re
+from datetime import date, timedelta
 from importlib.resources import files
 
 import pytest
+from odd_inputs import ODD_INPUTS
 from verifiers.v1.configs.taskset import TasksetConfig
 from verifiers.v1.utils.generic import concrete_type
 
+from rlnvr.data_pipelines.splits import is_heldout
 from rlnvr.rubrics.embeddings import shared_embedder
+from rlnvr.trainers.protocols import HonestCompletions, TaskReferences
 from rlnvr.trainers.traces import completion_trace, score
 from rlnvr_varro import VarroConfig, VarroTaskConfig, VarroTaskset
+from rlnvr_varro.archives import import_archives
+from rlnvr_varro.base import BASE_DAYS, GAP, MIN_BASE_DAYS, PER_DAY
 from rlnvr_varro.guard import length_guard
+from rlnvr_varro.headline_store import HeadlineStore
 from rlnvr_varro.leak import leak_score
-from rlnvr_varro.semantic import aggregate
+from rlnvr_varro.semantic import closeness, semantic_skill
 from rlnvr_varro.structure import (
     has_direction,
     has_drivers,
@@ -34,11 +43,11 @@ from rlnvr_varro.taskset import INSTRUCTION
 
 DAY = "2025-09-14"  # Sunday: crypto treasuries, AI stocks; Monday brings the Fed week
 HONEST = (
-    "The US dollar slips 0.3-0.5% against the euro and yen by Wednesday as traders price a "
-    "quarter-point Fed rate cut at this week's FOMC meeting, and gold holds above $3,600. "
-    "Crypto treasury companies such as Strategy add more bitcoin on Monday, driven by "
-    "expectations of cheaper money. Verify with EUR/USD and USD/JPY quotes at Wednesday's "
-    "close and Monday's company filings."
+    "Crypto treasury companies such as Strategy add more bitcoin and ether on Monday, and "
+    "bitcoin edges up 1-2% by Wednesday as treasury buying and bets on a Fed rate cut this "
+    "week support prices. Bitcoin miners keep shifting data centers to AI, driven by demand "
+    "for GPU capacity. Verify with company filings on Monday and bitcoin quotes on Coinbase "
+    "at Wednesday's close."
 )
 RESTATE = (
     "Mutuum Finance approached a $16 million presale milestone and sold over 700 million "
@@ -107,7 +116,12 @@ def test_tasks_are_real_days_with_tomorrow_hidden(by_day):
         data = task.data
         assert data.id == day and data.next_day > day
         assert 12 <= len(data.headlines) <= 15  # default max_headlines = 15
-        assert len(data.next_headlines) >= 8
+        assert 8 <= len(data.next_headlines) <= PER_DAY
+        # the base rate: only past days, none of the GAP days before t, at most PER_DAY each
+        assert MIN_BASE_DAYS <= len(data.base_days) == len(data.base_headlines) <= BASE_DAYS
+        last_base = (date.fromisoformat(day) - timedelta(days=GAP + 1)).isoformat()
+        assert all(d <= last_base for d in data.base_days)
+        assert all(8 <= len(h) <= PER_DAY for h in data.base_headlines)
         for headline in data.headlines:
             assert f"- {headline}\n" in data.prompt
         for headline in data.next_headlines:  # tomorrow never reaches the model
@@ -157,12 +171,17 @@ def adversarial(task) -> dict[str, str]:
     return cases
 
 
-def test_honest_forecast_scores_well(by_day):
-    s = score(by_day[DAY], HONEST)
-    assert s.rewards["structure"] == 1.0
-    assert s.rewards["semantic"] > 0.5
+HONEST_BY_DAY = {DAY: HONEST, DAY2: HONEST2}
+
+
+@pytest.mark.parametrize("day", [DAY, DAY2])
+def test_honest_forecast_scores_well(by_day, day):
+    s = score(by_day[day], HONEST_BY_DAY[day])
+    assert structure_score(HONEST_BY_DAY[day]).score == 1.0
+    assert s.rewards["semantic"] > 0.2 and s.rewards["structure"] > 0.2
+    assert s.reward > 0.25
     assert s.metrics["leak"] == 0.0 and s.metrics["zeros"] == 0.0
-    assert s.metrics["sim_tomorrow"] > s.metrics["sim_today"]
+    assert s.metrics["quality"] == 1.0
 
 
 ADVERSARIAL = [
@@ -181,12 +200,16 @@ ADVERSARIAL = [
 ]
 
 
+@pytest.mark.parametrize("day", [DAY, DAY2])
 @pytest.mark.parametrize("case", ADVERSARIAL)
-def test_adversarial_case_scores_below_honest(by_day, case):
-    task = by_day[DAY]
-    honest = score(task, HONEST)
+def test_adversarial_case_scores_below_honest(by_day, day, case):
+    task = by_day[day]
+    honest = score(task, HONEST_BY_DAY[day])
     bad = score(task, adversarial(task)[case])
-    assert bad.reward < honest.reward - 0.3, (case, bad)
+    # Restating today's news in one's own words continues today's story: not a hack any
+    # more (persistence), but without a forecast's beats it stays below a forecast.
+    margin = 0.15 if case == "restated_in_prose" else 0.25
+    assert bad.reward < honest.reward - margin, (case, bad)
     if case.startswith("stuffed_"):  # the beats do not count: no plausible sentence holds them
         assert bad.rewards["structure"] <= 0.2, (case, bad)
 
@@ -212,12 +235,12 @@ def test_guarded_cases_score_exactly_zero(by_day):
 def test_prose_gate_is_what_stops_word_soup(by_day):
     """Without the gate, a soup of tomorrow's names embeds close enough to score; with it,
     nothing. An honest forecast is all prose and keeps its reward."""
-    soup = word_soup(by_day[DAY].data.next_headlines)
-    ungated = tasks(prose_gate=False)[DAY]
+    soup = word_soup(by_day[DAY2].data.next_headlines)
+    ungated = tasks(prose_gate=False)[DAY2]
     assert score(ungated, soup).rewards["semantic"] > 0.3
-    assert score(by_day[DAY], soup).reward == 0.0
-    assert prose_share(HONEST) == 1.0 and prose_share(soup) == 0.0
-    assert score(by_day[DAY], HONEST).reward == score(ungated, HONEST).reward
+    assert score(by_day[DAY2], soup).reward == 0.0
+    assert prose_share(HONEST2) == 1.0 and prose_share(soup) == 0.0
+    assert score(by_day[DAY2], HONEST2).reward == score(ungated, HONEST2).reward
 
 
 @pytest.mark.parametrize(
@@ -228,16 +251,44 @@ def test_restating_today_does_not_outscore_predicting_a_change(by_day, day, chan
     predicted, restated = score(task, change), score(task, restate)
     assert restated.rewards["semantic"] < predicted.rewards["semantic"]
     assert restated.reward < predicted.reward
-    # the echo term is what does it: the restatement sits nearer today than tomorrow
-    assert restated.metrics["sim_today"] > restated.metrics["sim_tomorrow"]
 
 
-def test_echo_term_is_what_separates_restating(by_day):
-    """With the echo term off, the restatement of day DAY2 would beat the honest forecast's
-    semantic score: it is closer to tomorrow in raw similarity, but only because the story
-    continues."""
-    off = tasks(echo_weight=0.0)[DAY2]
-    assert score(off, RESTATE2).rewards["semantic"] > score(off, HONEST2).rewards["semantic"]
+def test_following_todays_story_is_not_punished(by_day):
+    """Persistence is a forecast: the skill does not look at today's headlines at all (no
+    echo term), so a today that holds the forecast's own story changes nothing; and a
+    forecast about today's story is relevant, which pays its structure."""
+    task = by_day[DAY2]
+    data, embedder = task.data, shared_embedder()
+    plain = semantic_skill(HONEST2, data.next_headlines, data.headlines, data.base_headlines)
+    echoed = semantic_skill(
+        HONEST2, data.next_headlines, [*data.headlines, HONEST2], data.base_headlines,
+        embedder=embedder,
+    )  # fmt: skip
+    assert echoed.score == plain.score > 0.5
+    assert plain.relevance > 0.5  # about today's story: its beats are paid
+    assert score(task, HONEST2).rewards["structure"] == pytest.approx(
+        structure_score(HONEST2).score * plain.relevance
+    )
+
+
+def test_a_fixed_paragraph_earns_less_than_honest_forecasts(by_day):
+    """The base rate: the same paragraph about AI stocks and a Fed cut every day (what a
+    16-step run learned under the old reward) scores below the honest completions on their
+    own days, and its five beats earn little structure where its subject is not the news."""
+    fixed = (
+        "AI stocks such as Nvidia and Microsoft edge up 1-2% by Friday as investors price a "
+        "quarter-point Federal Reserve rate cut at the next meeting, driven by cooling "
+        "inflation data and strong chip earnings. Treasury yields slip 5 basis points this "
+        "week. Verify with the Nasdaq close on Friday and CME FedWatch odds."
+    )
+    honest = VarroTaskset(VarroConfig(id="rlnvr-varro")).honest_completions()
+    ids = sorted(honest)
+    ours = [score(by_day[i], honest[i]).reward for i in ids]
+    theirs = [score(by_day[i], fixed).reward for i in ids]
+    assert sum(ours) / len(ours) > sum(theirs) / len(theirs) + 0.05
+    assert structure_score(fixed).score == 1.0
+    assert score(by_day[DAY], fixed).rewards["structure"] < 0.1  # not today's news
+    assert score(tasks(relevance_gate=False)[DAY], fixed).rewards["structure"] == 1.0
 
 
 # -- reward components and config ----------------------------------------------------------
@@ -269,25 +320,66 @@ def test_weights_come_from_config(by_day):
 
 def test_zeros_metric_uses_the_configured_weights(by_day):
     no_beats = (
-        "Crypto treasury companies keep buying bitcoin, the dollar is under pressure before the "
-        "Fed meeting, and traders in gold, euros and yen are watching central banks closely "
-        "this season."
+        "Traders are watching Powell's words at Jackson Hole closely, with September easing in "
+        "play and crypto traders enjoying the easier-money mood."
     )
-    base = score(by_day[DAY], no_beats)
+    base = score(by_day[DAY2], no_beats)
     assert base.rewards["structure"] == 0.0 < base.rewards["semantic"]
     assert base.metrics["zeros"] == 0.0
-    only_structure = tasks(rewards={"semantic": {"weight": 0.0}})[DAY]
+    only_structure = tasks(rewards={"semantic": {"weight": 0.0}})[DAY2]
     s = score(only_structure, no_beats)
     assert s.reward == 0.0 and s.metrics["zeros"] == 1.0
 
 
-def test_semantic_mode_topk_mean(by_day):
-    top = tasks(semantic_mode="topk_mean", semantic_k=3)[DAY]
-    s_max, s_top = score(by_day[DAY], HONEST), score(top, HONEST)
-    assert s_top.metrics["sim_tomorrow"] <= s_max.metrics["sim_tomorrow"]
+def test_semantic_k(by_day):
+    best = tasks(semantic_k=1)[DAY]
+    s_top, s_best = score(by_day[DAY], HONEST), score(best, HONEST)
+    assert s_top.metrics["sim_tomorrow"] <= s_best.metrics["sim_tomorrow"]
     assert s_top.metrics["sim_tomorrow"] > 0.3
-    assert aggregate([0.1, 0.9, 0.5, 0.7], "topk_mean", 2) == pytest.approx(0.8)
-    assert aggregate([0.1, 0.9], "max") == pytest.approx(0.9)
+    assert closeness([0.1, 0.9, 0.5, 0.7], 2) == pytest.approx(0.8)
+    assert closeness([0.1, 0.9], 1) == pytest.approx(0.9)
+    assert closeness([], 3) == 0.0
+
+
+def test_references_and_honest_completions(by_day):
+    task = by_day[DAY]
+    assert isinstance(task, TaskReferences)
+    assert task.references() == [*task.data.headlines, *task.data.next_headlines]
+    taskset = VarroTaskset(VarroConfig(id="rlnvr-varro"))
+    assert isinstance(taskset, HonestCompletions)
+    honest = taskset.honest_completions()
+    assert len(honest) >= 10 and set(honest) <= set(by_day)
+    held_out = {day for day in by_day if is_heldout(day, 20.0)}
+    assert held_out <= set(honest)  # every held-out day has one (there are only 6)
+    for day, text in honest.items():
+        s = score(by_day[day], text)
+        assert s.metrics["leak"] == 0.0 and structure_score(text).score >= 0.8, (day, s)
+        for headline in by_day[day].data.next_headlines:  # written from day t only
+            assert headline.lower() not in text.lower()
+
+
+def test_base_days_are_the_same_live_and_packaged(samples, tmp_path, by_day):
+    """``open_tasks`` / ``resolve_task`` over a store fill the base as ``build`` did."""
+    import_archives(HeadlineStore(tmp_path), samples / "headlines")
+    live = VarroTaskset(VarroConfig(id="rlnvr-varro", store=str(tmp_path)))
+    day = date(2025, 8, 5)
+    opened = live.open_tasks(day, 1)[0]
+    packaged = by_day[day.isoformat()].data
+    assert opened.data.base_days == packaged.base_days
+    assert opened.data.base_headlines == packaged.base_headlines
+    resolved = live.resolve_task(opened.data.model_dump(), day + timedelta(days=1))
+    assert resolved.data.base_headlines == packaged.base_headlines
+    assert resolved.data.next_headlines == packaged.next_headlines
+
+
+@pytest.mark.parametrize("name", sorted(ODD_INPUTS))
+def test_odd_inputs_score_finite_and_unpaid(by_day, name):
+    s = score(by_day[DAY2], ODD_INPUTS[name])
+    values = [*s.rewards.values(), *s.metrics.values(), s.reward]
+    assert all(math.isfinite(v) for v in values), s
+    assert all(0.0 <= v <= 1.0 for v in s.rewards.values())
+    assert 0.0 <= s.metrics["leak"] <= 1.0 and s.metrics["zeros"] in (0.0, 1.0)
+    assert s.reward <= 0.01, s
 
 
 # -- rubric components (no model) ----------------------------------------------------------
@@ -335,7 +427,9 @@ def test_leak_detector():
         INSTRUCTION,
         headlines,
     )
-    assert one.copy == 0.5 and len(one.copied) == 1
+    assert one.copy == 1.0 and one.copied_share > 0.6  # most of the text is a headline
+    quoted = leak_score(f"{headlines[1]}. {HONEST2}", INSTRUCTION, headlines)
+    assert quoted.copy == 0.0 < quoted.copied_share  # one headline quoted in a forecast
     # naming the same company or figure is not copying
     assert (
         leak_score(
@@ -345,6 +439,19 @@ def test_leak_detector():
         ).copy
         == 0.0
     )
+
+
+def test_an_ordinary_phrase_that_is_a_short_headline_is_not_a_copy():
+    """A five-word headline is an ordinary phrase: an honest forecast may say it. (The old
+    rule counted any five consecutive words of a headline as a copied headline.)"""
+    headlines = ["What to watch this week", "Stocks rise as Fed decision nears"]
+    text = (
+        "What to watch this week: the S&P 500 edges up 0.5-1% by Wednesday as traders "
+        "price a quarter-point Fed rate cut, driven by cooling inflation. Verify with the "
+        "S&P 500 close on Wednesday and the Fed's statement."
+    )
+    leak = leak_score(text, INSTRUCTION, headlines)
+    assert leak.copy == 0.0 and leak.leak == 0.0
 
 
 def test_length_guard():

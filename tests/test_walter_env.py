@@ -11,12 +11,15 @@ from importlib.resources import files
 import numpy as np
 import pytest
 import verifiers.v1 as vf
+from odd_inputs import ODD_INPUTS
 from verifiers.v1.configs.taskset import TasksetConfig
 from verifiers.v1.utils.generic import concrete_type
 from verifiers.v1.utils.loaders import taskset_class
 
+from rlnvr.data_pipelines.splits import is_heldout
 from rlnvr.rubrics import hacks
 from rlnvr.rubrics import text as units
+from rlnvr.trainers.protocols import HonestCompletions, TaskReferences
 from rlnvr.trainers.traces import completion_trace, score
 from rlnvr_walter.engagement import (
     closeness,
@@ -39,6 +42,28 @@ HONEST = {
     "royalties on principle, and wrote the essay every band should read before signing a "
     "deal. A huge loss for independent music.",
 }
+# Hand-written paraphrases of each task's best post (cosine to it between sim_high and
+# sim_copy, the band where the old reward paid the full engagement with no copy penalty).
+PARAPHRASE = {
+    ROADMAP: "Bluesky says what's next: the features people asked for most are on the way. "
+    "Direct messages, video, better custom feeds, stronger anti-harassment tools and a new "
+    "OAuth sign-in.",
+    ALBINI: "Goddamn. RIP Steve Albini (@electricalwsop.bsky.social), one of the most "
+    "monumental people in music, full stop.",
+}
+INVISIBLE = ("\u034f", "\u200b", "\u2060", "\u00ad")
+
+
+def sprinkle(text: str) -> str:
+    """The text with an invisible character after every third letter."""
+    out = []
+    for i, ch in enumerate(text):
+        out.append(ch)
+        if ch.isalpha() and i % 3 == 0:
+            out.append(INVISIBLE[i % len(INVISIBLE)])
+    return "".join(out)
+
+
 PENALTIES = {
     "near_copy": -1.0,
     "over_length": -1.0,
@@ -105,6 +130,8 @@ ADVERSARIAL = {
     "spacex_x20": (lambda t: " ".join(["#SpaceX"] * 20), "hashtag_spam"),
     "copy_of_top_post": (top_post, "near_copy"),
     "copy_plus_comment": (lambda t: top_post(t) + " So good!", "near_copy"),
+    "copy_with_invisible_characters": (lambda t: sprinkle(top_post(t)), "near_copy"),
+    "title_with_invisible_characters": (lambda t: sprinkle(t.data.title), "prompt_echo"),
     "bare_url": (lambda t: t.data.url, "link_dump"),
     "emoji_spam": (lambda t: "🚀🔥" * 15, "emoji_spam"),
     "empty": (lambda t: "", None),
@@ -122,6 +149,19 @@ ADVERSARIAL = {
     ),
     "repetition": (lambda t: (HONEST[t.data.url].split(".")[0] + ". ") * 5, "repetition"),
 }
+
+# The adversarial cases that can be built for any task (the others are written per URL).
+GENERIC = (
+    "spacex_x20",
+    "copy_of_top_post",
+    "copy_plus_comment",
+    "copy_with_invisible_characters",
+    "title_with_invisible_characters",
+    "bare_url",
+    "emoji_spam",
+    "title_pasted",
+    "title_and_description",
+)
 
 
 # --- the taskset through verifiers' loader ----------------------------------------------
@@ -148,6 +188,8 @@ def test_config_filters_and_transfer_modes():
         load(transfer_k=9)
     with pytest.raises(ValueError):
         load(sim_low=0.8, sim_high=0.7)
+    with pytest.raises(ValueError):
+        load(sim_high=0.8, sim_copy=0.75)
 
 
 def test_tasks_share_one_embedder(tasks):
@@ -197,10 +239,32 @@ def test_adversarial_post_scores_below_honest(tasks, url, case):
 
 def test_copying_the_best_post_is_not_the_optimum(tasks):
     task = tasks[ALBINI]
-    copy = score(task, top_post(task))
-    assert copy.rewards["engagement"] == 1.0  # the similarity term alone would love it...
-    assert copy.rewards["near_copy"] == 1.0  # ...the penalty cancels it
-    assert copy.reward <= 0.0 < score(task, HONEST[ALBINI]).reward
+    honest, copy = score(task, HONEST[ALBINI]), score(task, top_post(task))
+    # Resembling a post stops paying before it becomes a copy, and the copy is penalised.
+    assert copy.rewards["engagement"] < honest.rewards["engagement"]
+    assert copy.rewards["near_copy"] == 1.0
+    assert copy.reward < 0.0 < honest.reward
+
+
+@pytest.mark.parametrize("url", [ROADMAP, ALBINI], ids=["roadmap-1post", "albini-5posts"])
+def test_paraphrase_of_the_best_post_does_not_beat_honest(tasks, url):
+    """Between sim_high and sim_copy the old reward paid a paraphrase in full, penalty-free."""
+    task = tasks[url]
+    para, honest = score(task, PARAPHRASE[url]), score(task, HONEST[url])
+    s = task.data.reward_params
+    assert s.sim_high < task._similarities(units.canonical(PARAPHRASE[url])).max() < s.sim_copy
+    assert para.reward < honest.reward - 0.1, (para.rewards, honest.rewards)
+
+
+@pytest.mark.parametrize("url", [ROADMAP, ALBINI], ids=["roadmap-1post", "albini-5posts"])
+@pytest.mark.parametrize("make", [top_post, lambda t: t.data.title], ids=["copy", "title"])
+def test_invisible_characters_change_nothing(tasks, url, make):
+    """Invisible characters leave an embedding as it was; they must not switch off the
+    character n-gram copy check or the prompt-echo check either."""
+    task = tasks[url]
+    clean, dirty = score(task, make(task)), score(task, sprinkle(make(task)))
+    assert dirty.rewards == pytest.approx(clean.rewards, abs=1e-6)
+    assert max(dirty.rewards["near_copy"], dirty.rewards["prompt_echo"]) >= 0.5
 
 
 def test_transfer_mode_changes_single_post_reward_only():
@@ -214,7 +278,6 @@ def test_transfer_mode_changes_single_post_reward_only():
     assert multi["off"] == multi["max"] == multi["topk_mean"]
 
 
-
 def test_author_baseline_off_values_posts_by_raw_engagement():
     """On this URL the post that did best for its author is not the most engaged one: the
     two modes must disagree about which post a reply should resemble."""
@@ -224,11 +287,27 @@ def test_author_baseline_off_values_posts_by_raw_engagement():
     )
     for author_baseline in (True, False):
         task = {t.data.url: t for t in load(author_baseline=author_baseline)}[url]
-        best_for_author = max(task.data.posts, key=lambda p: p.weight)
-        most_engaged = max(task.data.posts, key=lambda p: p.raw)
-        assert best_for_author is not most_engaged
-        a, b = (score(task, p.text).rewards["engagement"] for p in (best_for_author, most_engaged))
+        posts = task.data.posts
+        best_for_author = max(range(len(posts)), key=lambda j: posts[j].weight)
+        most_engaged = max(range(len(posts)), key=lambda j: posts[j].raw)
+        assert best_for_author != most_engaged
+        s = task.data.reward_params
+        field = "weight" if author_baseline else "raw"
+        values = engagement_values(
+            [getattr(p, field) for p in posts], s.weight_centre, s.weight_scale
+        )
+        # a reply at full closeness to one post, off topic for the others
+        a, b = (
+            engagement_reward(
+                [s.sim_high if i == j else 0.0 for i in range(len(posts))],
+                values,
+                low=s.sim_low,
+                high=s.sim_high,
+            )
+            for j in (best_for_author, most_engaged)
+        )
         assert (a > b) == author_baseline, (author_baseline, a, b)
+
 
 # --- robustness: no input makes a reward raise ------------------------------------------
 
@@ -272,6 +351,34 @@ def test_none_content_and_missing_reply_score_zero(tasks):
     bare.nodes = bare.nodes[:-1]  # the model never answered
     asyncio.run(task.score(bare))
     assert bare.reward == 0.0
+
+
+@pytest.mark.parametrize("url", [ROADMAP, ALBINI], ids=["roadmap-1post", "albini-5posts"])
+@pytest.mark.parametrize("name", list(ODD_INPUTS))
+def test_odd_inputs_score_finite_and_unpaid(tasks, url, name):
+    result = score(tasks[url], ODD_INPUTS[name])
+    assert set(result.rewards) == set(REWARDS)
+    assert all(0.0 <= v <= 1.0 and math.isfinite(v) for v in result.rewards.values())
+    assert math.isfinite(result.reward) and result.reward <= 1e-6, result.rewards
+
+
+def test_honest_completions_are_held_out_and_beat_the_hacks(tasks):
+    taskset = taskset_class(ENV)(concrete_type(taskset_class(ENV), TasksetConfig)(id=ENV))
+    assert isinstance(taskset, HonestCompletions)
+    honest = taskset.honest_completions()
+    assert len(honest) >= 10 and all(is_heldout(key, 20.0) for key in honest)
+    by_id = {t.key: t for t in tasks.values()}
+    rewards, hacked = [], []
+    for key, text in honest.items():
+        task = by_id[key]
+        assert isinstance(task, TaskReferences) and task.references()
+        result = score(task, text)
+        assert result.metrics["graphemes"] <= 300
+        assert all(result.rewards[name] < 0.5 for name in PENALTIES), (key, result.rewards)
+        rewards.append(result.reward)
+        hacked.append(max(score(task, ADVERSARIAL[case][0](task)).reward for case in GENERIC))
+    assert np.mean(rewards) > 0.3
+    assert np.mean(rewards) > np.mean(hacked) + 0.3
 
 
 @pytest.mark.parametrize(
@@ -343,27 +450,36 @@ def test_detectors_leave_real_posts_alone():
 def test_engagement_reward_formula():
     values = engagement_values([2.0, 0.0], centre=0.0, scale=1.0)
     assert values == pytest.approx([1 / (1 + math.exp(-2)), 0.5])
-    assert closeness([0.2, 0.51, 0.9], 0.3, 0.72) == pytest.approx([0, 0.5, 1])
-    # Matching the best post fully gives 1; matching only the weaker one gives its share.
-    assert engagement_reward([0.8, 0.1], values, low=0.3, high=0.72) == 1.0
-    weak = engagement_reward([0.1, 0.8], values, low=0.3, high=0.72)
-    assert weak == pytest.approx(values[1] / values[0])
+    # Closeness rises to 1 at high, stays, then falls back to 0 at copy.
+    assert closeness([0.2, 0.51, 0.72, 0.81, 0.95], 0.3, 0.72, 0.9) == pytest.approx(
+        [0, 0.5, 1, 0.5, 0]
+    )
+    assert closeness([0.72, 1.0], 0.3, 0.72) == pytest.approx([1, 0])  # default copy = 1
+    # Base rate: the mean value b = (0.881 + 0.5) / 2; only the excess over b counts.
+    assert engagement_reward([0.72, 0.1], values, low=0.3, high=0.72) == 1.0
+    assert engagement_reward([0.1, 0.72], values, low=0.3, high=0.72) == 0.0  # a below-base post
+    assert engagement_reward([0.51, 0.72], values, low=0.3, high=0.72) == pytest.approx(0.5)
+    assert engagement_reward([0.81, 0.1], values, low=0.3, high=0.72, copy=0.9) == (
+        pytest.approx(0.5)  # a paraphrase of the best post earns less than a post of one's own
+    )
     assert engagement_reward([0.1, 0.1], values, low=0.3, high=0.72) == 0.0
-    # Transfer: E = max(own, transfer); values of transfer posts are discounted by relevance
-    # (0.95 x 1.0, 0.9 x 0.5) and the best of all references normalises (Z = 0.95).
-    kw = dict(low=0.3, high=0.72, transfer_values=[0.95, 0.9], transfer_relevance=[1.0, 0.5])
-    one = engagement_values([0.0], 0.0, 1.0)  # the URL's own post: value 0.5
+    assert engagement_reward([0.72, 0.72], [0.6, 0.6], low=0.3, high=0.72) == 0.0  # no contrast
+    # A lone reference is measured against the corpus median (value 0.5).
+    assert engagement_reward([0.72], [0.7], low=0.3, high=0.72) == 1.0
+    assert engagement_reward([0.72], [0.4], low=0.3, high=0.72) == 0.0
+    # Transfer: the URL's post (0.5) and two neighbours (0.9, 0.7 at relevance 1.0, 0.5) set
+    # b = (0.5 + 0.9 + 0.35) / 2.5 = 0.7; excesses: own 0, neighbours 0.2 x 1.0 and 0 x 0.5.
+    kw = dict(low=0.3, high=0.72, transfer_values=[0.9, 0.7], transfer_relevance=[1.0, 0.5])
 
     def e(own_sim, transfer_sims, mode):
         return engagement_reward(
-            [own_sim], one, transfer_similarities=transfer_sims, mode=mode, **kw
+            [own_sim], [0.5], transfer_similarities=transfer_sims, mode=mode, **kw
         )
 
-    assert e(0.72, [0.0, 0.0], "off") == 1.0  # no transfer: the own post is the best
-    assert e(0.72, [0.0, 0.0], "max") == pytest.approx(0.5 / 0.95)  # a neighbour did better
-    assert e(0.0, [0.72, 0.0], "max") == 1.0  # resembling that neighbour is the optimum
+    assert e(0.72, [0.0, 0.0], "max") == 0.0  # the URL's post did worse than its neighbours
+    assert e(0.0, [0.72, 0.0], "max") == 1.0  # resembling the neighbour that did better pays
     assert e(0.0, [0.72, 0.0], "topk_mean") == pytest.approx(0.5)  # (1 + 0) / 2
-    assert e(0.0, [0.72, 0.72], "topk_mean") == pytest.approx((1 + 0.45 / 0.95) / 2)
+    assert e(0.72, [0.72, 0.72], "off") == 0.0  # alone: 0.5 is the corpus median, no excess
     assert engagement_reward([], [], low=0.3, high=0.72) == 0.0
     with pytest.raises(ValueError):
         engagement_reward([0.5], [0.5], low=0.3, high=0.72, mode="median")

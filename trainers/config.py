@@ -90,6 +90,10 @@ class MonitorConfig(BaseConfig):
     """Consecutive steps a signal must stay past its threshold before it warns."""
     embeddings: bool = True
     """Measure cross-task sameness with sentence embeddings (loads all-MiniLM-L6-v2)."""
+    embed_per_task: int = Field(default=2, ge=1)
+    """Completions per task that cross-task sameness embeds (the first ones of each group):
+    two per task already give every pair of tasks four pairs, at a quarter of the cost of
+    embedding a group of eight."""
 
 
 class EnvSection(BaseConfig):

@@ -91,6 +91,17 @@ class Calibration:
         return self.base + direction * self.move
 
 
+def first_per_task(completions: list[Completion], n: int) -> list[Completion]:
+    """The first ``n`` completions of each task, in order."""
+    taken: dict[str, int] = {}
+    out = []
+    for c in completions:
+        taken[c.task_key] = taken.get(c.task_key, 0) + 1
+        if taken[c.task_key] <= n:
+            out.append(c)
+    return out
+
+
 def reward_series(row: Mapping) -> dict[str, float]:
     """The weighted reward and every reward component of a metrics row."""
     keys = ["reward_mean", *sorted(k for k in row if k.startswith("reward/"))]
@@ -119,9 +130,7 @@ class HackMonitor:
         completions, self.pending = self.pending, []
         out = {PREFIX + k: v for k, v in self.signals(completions).items() if v is not None}
         self.rows.append({**row, **out})
-        extra = self._derived(len(self.rows) - 1)
-        self.rows[-1].update(extra)
-        return out | extra
+        return out | self._derived(len(self.rows) - 1)
 
     def signals(self, completions: list[Completion]) -> dict[str, float | None]:
         """The signals read from the text of one step's completions."""
@@ -134,8 +143,9 @@ class HackMonitor:
         copies = [x for x in copies if x is not None]
         sameness = None
         if self.cfg.embeddings and completions:
-            vectors = self.embedder.encode(texts)
-            sameness = cross_task_similarity(vectors, [c.task_key for c in completions])
+            few = first_per_task(completions, self.cfg.embed_per_task)
+            vectors = self.embedder.encode([c.text for c in few])
+            sameness = cross_task_similarity(vectors, [c.task_key for c in few])
         return {
             "cross_task_sim": sameness,
             "distinct_1": distinct_n(texts, 1),
@@ -157,9 +167,9 @@ class HackMonitor:
         if apart is not None:
             out[PREFIX + DIVERGENCE] = apart
         self.rows[i].update(out)
-        firing = self._firing(i)
-        if firing:
+        if firing := self._firing(i):
             out[WARNINGS] = firing
+            self.rows[i][WARNINGS] = firing
         return out
 
     # -- calibration and warnings -----------------------------------------------------------

@@ -12,11 +12,14 @@ LITERATURE_DIR (default ``data/samples/literature``) is read with
   documents: ``{"id", "author", "opening", "source"}``;
 - ``signatures.json``: each author's cadence signature over ``--chunk-words``-word chunks (about
   the length of a completion) under the scoring model, and in its meta the calibration the
-  reward uses, per text length (:data:`CALIBRATION_WORDS`): ``d_own``, the median signature
-  distance of the author's own chunks of that many words, and ``d_other``, that of every
-  other target author's. Per length because a short text's features are noisier estimates,
-  so it lies further from every signature: calibrated at one length, the reward would pay
-  for writing longer (a policy trained that way learned exactly that);
+  reward uses, per text length (:data:`CALIBRATION_WORDS`; ``rlnvr_horace.calibration``):
+  quantiles of the distance of the author's own chunks of that many words to the signature,
+  and of the margin toward the author of every other target author's chunks, with the medians
+  ``d_own`` and ``d_other``. Per length because a short text's features are noisier
+  estimates, so it lies further from every signature: calibrated at one length, the reward
+  would pay for writing longer (a policy trained that way learned exactly that);
+- ``own_samples.json``: the cadence signature of the scoring model's own samples on
+  Horace-style prompts whose openings are no task's (``rlnvr_horace.own_samples``);
 - ``classifier.json``: a multinomial logistic regression over the same chunks' cadence features
   (``rlnvr_horace.style_classifier``: fitted here with scikit-learn, evaluated with numpy);
 - ``ngrams.npz``: hashed word 6-grams of every author's sample text, targets or not, for the
@@ -145,12 +148,12 @@ def task_rows(found: dict[str, list[dict]], authors: list[str], per_author: int)
 def own_sample_prompts(
     found: dict[str, list[dict]], tasks: list[dict], per_author: int
 ) -> list[str]:
-    """Prompts for the scoring model's own samples: openings that are no task's, so that no
-    held-out prompt is ever seen by the build."""
+    """Prompts for the scoring model's own samples: openings that are no task's where the
+    corpus has them, so that the build never writes on a held-out prompt."""
     taken = {t["id"] for t in tasks}
     prompts = []
     for author, rows in found.items():
-        free = [r for r in rows if r["id"] not in taken]
+        free = [r for r in rows if r["id"] not in taken] or rows  # a small corpus: reuse
         prompts += [PROMPT.format(author=author, opening=free[i]["opening"])
                     for i in spread(len(free), per_author)]  # fmt: skip
     return prompts
@@ -161,19 +164,17 @@ def own_signature(prompts: list[str], s: BuildSettings, meta: dict) -> Signature
     _, features = cadence_extractor(s.model, s.backend)
     texts = [t for t in sample_texts(s.model, prompts, OWN_SAMPLE_TOKENS, seed=0) if t.strip()]
     rows = [features(unwrap(t)) for t in texts]
-    return build_signatures([s.model] * len(rows), rows, meta)[s.model]
+    return build_signatures([s.model] * len(rows), rows, meta, min_chunks=2)[s.model]
 
 
-def calibrate(
-    targets: list[Document], signatures: dict, own: Signature, s: BuildSettings
-) -> dict[str, dict]:
+def calibrate(targets: list[Document], signatures: dict, s: BuildSettings) -> dict[str, dict]:
     """Per target author and length in :data:`CALIBRATION_WORDS`, from up to
     ``CALIBRATION_CHUNKS`` chunks per author of that length spread over their text (the same
     cap at every length, so that other authors weigh alike): the quantiles
     (``rlnvr_horace.calibration.GRID``) of the own chunks' ``distance`` to the signature and
-    of their ``margin`` (distance to the nearest competitor, another author's signature or
-    the scoring model's own samples, minus that), and the medians ``d_own`` of the own
-    chunks' distance and ``d_other`` of every other target author's chunks."""
+    of the other authors' chunks' ``margin`` toward it (median distance to the signatures of
+    the authors other than this one, minus the distance to this one's), and the medians
+    ``d_own`` of the own chunks' distance and ``d_other`` of every other author's chunks."""
     keys = ("words", "distance", "margin", "d_own", "d_other")
     out: dict[str, dict] = {a: {k: [] for k in keys} for a in signatures}
     for words in CALIBRATION_WORDS:
@@ -186,14 +187,13 @@ def calibrate(
         rows = corpus_features(chunks, s.model, s.backend, s.cache)
         names = list(signatures)
         dist = np.array([[signature_distance(r, signatures[a]) for a in names] for r in rows])
-        to_own = np.array([signature_distance(r, own) for r in rows])
         for j, author in enumerate(names):
             mine = authors == author
-            rivals = np.delete(dist, j, axis=1).min(axis=1)
+            margin = np.median(np.delete(dist, j, axis=1), axis=1) - dist[:, j]
             cal = out[author]
             cal["words"].append(words)
             cal["distance"].append(quantiles(dist[mine, j]))
-            cal["margin"].append(quantiles(np.minimum(rivals, to_own)[mine] - dist[mine, j]))
+            cal["margin"].append(quantiles(margin[~mine]))
             cal["d_own"].append(round(float(np.median(dist[mine, j])), 6))
             cal["d_other"].append(round(float(np.median(dist[~mine, j])), 6))
     return out
@@ -236,7 +236,7 @@ def build_data(src: Path, out: Path, settings: BuildSettings = BuildSettings()) 
     meta = {"model": s.model, "chunk_words": s.chunk_words, "extractor": extractor}
     signatures = build_signatures(chunk_authors, rows, meta)
     own = own_signature(own_sample_prompts(found, tasks, OWN_SAMPLES_PER_AUTHOR), s, meta)
-    calibration = calibrate(targets, signatures, own, s)
+    calibration = calibrate(targets, signatures, s)
     signatures = {
         a: replace(sig, meta=sig.meta | {"calibration": calibration[a]})
         for a, sig in signatures.items()

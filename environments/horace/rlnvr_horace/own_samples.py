@@ -1,13 +1,13 @@
-"""The scoring model's own writing, as a competitor every author must beat.
+"""The scoring model's own writing: where a policy that starts as the scorer begins.
 
-The policy a Horace run starts from is usually the scoring model itself (rlnvr-tiny), and a
-model reads its own samples as unsurprising in its own way: low rank, steady entropy. If the
-reward's distances ignore that, the policy is paid for staying what it is. So the build
-samples the scoring model on Horace-style prompts whose openings are not tasks (T = 1, no
-truncation, the chat template a policy sees) and keeps the cadence signature of those
-samples; the reward's margin counts that signature as one more competitor beside the other
-authors: text that reads like the scorer's own samples earns no margin, whichever author it
-is near (``rlnvr_horace.calibration``).
+The policy a Horace run starts from is usually the scoring model itself (rlnvr-tiny), which
+was pretrained on the very novels the signatures come from. The build samples it on
+Horace-style prompts whose openings are no task's (T = 1, the chat template a policy sees) and
+keeps the cadence signature of those samples, and the reward records each text's distance to
+it (``own_sample_distance``): falling during a run, the policy drifts toward the scorer's own
+writing rather than an author's. It is not a competitor in the margin: its spread is much
+wider than an author's, so most human prose lies nearer it than to any author (measured in
+rlnvr's ``docs/horace.md``).
 """
 
 from __future__ import annotations

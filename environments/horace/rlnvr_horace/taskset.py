@@ -17,13 +17,12 @@ unwrapped to one line per paragraph, see :func:`unwrap`):
   is loose, it paid text near every author's average as if it were each of them (a fixed
   bland paragraph got full closeness for most authors). Calibrated at one length it
   paid for length itself (``experiments/horace_length_control.py``);
-* ``margin`` (0.4): the distance to the nearest competitor (another author's signature, or
-  that of the scoring model's own samples, ``rlnvr_horace.own_samples``) minus the distance to
-  the target's, 0 when the text is no nearer the target, rising to 1 at the margin three
-  quarters of the author's own chunks of that length stay below. Text equally near every
-  author earns about nothing, and so does text that reads like the scoring model's own
-  writing, which the policy (the same model, at the start of a run) would otherwise be paid
-  for;
+* ``margin`` (0.4): the text's median distance to the other authors' signatures minus its
+  distance to the target's, paid only beyond the margin that other authors' chunks of that
+  length have toward the target (0 up to their median, 1 beyond all of them;
+  ``rlnvr_horace.calibration``), times the closeness above (being a little less far from the
+  author than from the rest is no nearness): text equally near every author earns nothing,
+  and so does text near the centre of the corpus for an author who sits there;
 * ``classifier`` (0.2): the probability that a logistic regression over the same features
   gives the target author (``rlnvr_horace.style_classifier``, numpy only).
 
@@ -110,7 +109,7 @@ class StyleData:
     """Everything the reward compares with, as built by ``rlnvr_horace.build``."""
 
     signatures: dict[str, Signature]
-    own: Signature  # the scoring model's own samples: a competitor in every margin
+    own: Signature  # the scoring model's own samples (a metric: drift toward the scorer)
     classifier: StyleClassifier
     ngrams: np.ndarray  # sorted 6-gram hashes of the whole literature sample
 
@@ -345,25 +344,21 @@ class HoraceTask(vf.Task[HoraceData, vf.State, HoraceTaskConfig]):
     def distance_of(self, text: str) -> float:
         return signature_distance(self.features_of(text), self.author_signature())
 
-    def distances_of(self, text: str) -> dict[str, float]:
-        """Distance to every author's signature and (under the scoring model's name) to its
-        own samples'."""
-        features, style = self.features_of(text), self.style()
-        signatures = style.signatures | {style.meta["model"]: style.own}
-        return {name: signature_distance(features, s) for name, s in signatures.items()}
-
     def nearest_distance_of(self, text: str) -> float:
         """Distance to the closest signature of any author: how unlike all of them it reads."""
         features = self.features_of(text)
         return min(signature_distance(features, s) for s in self.style().signatures.values())
 
     def margin_of(self, text: str) -> float:
-        """Distance to the nearest competitor (another author or the scoring model's own
-        samples) minus the distance to the target author: > 0 when the text is nearer the
-        target than to anyone else."""
-        distances = self.distances_of(text)
-        own = distances.pop(self.data.author)
-        return min(distances.values()) - own
+        """Median distance to the other authors' signatures minus the distance to the
+        target's: > 0 when the text is nearer the target than to the typical other author."""
+        features, author = self.features_of(text), self.data.author
+        others = [signature_distance(features, s) for a, s in self.style().signatures.items()
+                  if a != author]  # fmt: skip
+        return float(np.median(others)) - signature_distance(features, self.author_signature())
+
+    def own_sample_distance_of(self, text: str) -> float:
+        return signature_distance(self.features_of(text), self.style().own)
 
     def p_author_of(self, text: str) -> float:
         return self.style().classifier.proba(self.features_of(text))[self.data.author]
@@ -426,14 +421,18 @@ class HoraceTask(vf.Task[HoraceData, vf.State, HoraceTaskConfig]):
 
     @vf.reward(weight=0.4)
     async def margin(self, trace: vf.Trace) -> float:
-        """How much nearer the target author the text is than to the nearest competitor,
-        calibrated on the author's own chunks of its length; guarded. Text near every
-        author's average, or near the scoring model's own writing, earns about 0."""
+        """How much nearer the target author the text is than to the typical other author,
+        beyond what other authors' prose of its length manages, times its closeness (a text
+        far from every author, the author included, is not near them by being a little less
+        far from them than from the rest); guarded. Text near every author's average earns
+        about 0."""
         text = reply_text(trace)
         g = self.guard_of(text)
         if g == 0:
             return 0.0
-        return g * margin_score(self.margin_of(text), word_count(text), self.calibration())
+        words, calibration = word_count(text), self.calibration()
+        near = closeness(self.distance_of(text), words, calibration)
+        return g * near * margin_score(self.margin_of(text), words, calibration)
 
     @vf.reward(weight=0.2)
     async def classifier(self, trace: vf.Trace) -> float:
@@ -463,9 +462,16 @@ class HoraceTask(vf.Task[HoraceData, vf.State, HoraceTaskConfig]):
 
     @vf.metric
     async def signature_margin(self, trace: vf.Trace) -> float:
-        """Distance to the nearest competitor minus distance to the author (unguarded)."""
+        """Median distance to the other authors minus distance to the author (unguarded)."""
         text = reply_text(trace)
         return self.margin_of(text) if self.read(text) else 0.0
+
+    @vf.metric
+    async def own_sample_distance(self, trace: vf.Trace) -> float:
+        """Distance to the signature of the scoring model's own samples (unguarded): falling
+        during a run, the policy drifts toward the scorer's writing, not an author's."""
+        text = reply_text(trace)
+        return self.own_sample_distance_of(text) if self.read(text) else UNREAD_DISTANCE
 
     @vf.metric
     async def p_author(self, trace: vf.Trace) -> float:

@@ -19,6 +19,12 @@ before t-``GAP`` that hold at least ``MIN_HEADLINES`` usable headlines, each cut
 
 A task with fewer than ``MIN_BASE_DAYS`` base days is not built: its skill could not be told
 from luck.
+
+Known weakness: the base rate assumes the feed list stays put. The packaged sample joins an
+archive of mostly science and tech feeds (July, early August) to one of finance feeds (from
+August 2): for days in the weeks after the switch the base days hold fewer finance headlines
+than day t+1, so a finance paragraph looks skilled there. A live store with a fixed feed list
+does not have this drift.
 """
 
 from __future__ import annotations

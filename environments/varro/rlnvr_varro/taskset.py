@@ -4,7 +4,7 @@ A task is one UTC day t of real RSS headlines (``data/tasks.jsonl``, built by
 ``rlnvr_varro.build`` from the archives through rlnvr's headline store). The prompt
 shows up to ``max_headlines`` of day t's headlines and asks for one short forecast paragraph
 with five beats. Day t+1's headlines ride in the task data for the reward and never appear
-in the prompt.
+in the prompt; so do the base days' headlines (earlier days, the semantic skill's base rate).
 
 Rewards (separate ``@vf.reward`` components, weights overridable with
 ``[env.taskset.task.rewards] semantic = {weight = ...}``):
@@ -19,16 +19,16 @@ Rewards (separate ``@vf.reward`` components, weights overridable with
 
 Each component is multiplied by the same guard, ``length_guard(words) x (1 - leak) x prose``
 (``rlnvr_varro.guard``, ``rlnvr_varro.leak``; prose ramps the share of
-words in plausible sentences, ``forecast_structure.prose_share``), so empty, overlong,
+words in plausible sentences, ``rlnvr_varro.structure.prose_share``), so empty, overlong,
 meta-talking, instruction-echoing, headline-pasting or word-soup text cannot score well. Every
 component reads the reply once through ``canonical`` (the one normalisation: NFKC, invisible
 and stray characters removed, whitespace collapsed), so every detector and the embedder see the
 same text and odd input scores 0 instead of raising. Metrics:
 ``zeros`` (1.0 when the weighted reward is exactly 0), ``leak``, ``words``, ``quality`` (1.0
 for a forecast one would publish: on length, no leak, at least four of the five beats, and
-with semantic skill above 0), and the top-k closeness of the text to day t+1's and to day t's
-headlines (``sim_tomorrow``, ``sim_today``; unscaled, before the base rate). Per-run means of
-these make the daily loop's table.
+with semantic skill above the floor), and the top-k closeness of the text to day t+1's and
+to day t's headlines (``sim_tomorrow``, ``sim_today``; unscaled, before the base rate).
+Per-run means of these make the daily loop's table.
 
 Scoring knobs live on the task config (``VarroTaskConfig``, ``[env.taskset.task]``), not on
 the taskset config: a served worker rebuilds each task from its data and
@@ -236,7 +236,7 @@ class VarroTask(vf.Task[VarroData, vf.State, VarroTaskConfig]):
     @vf.metric
     async def quality(self, trace: vf.Trace) -> float:
         """1.0 for a publishable forecast: guard 1 (on length, no leak), >= 4 of 5 beats,
-        semantic skill above 0. A run's mean is the share of forecasts worth reading."""
+        semantic skill above the floor. A run's mean is the share of forecasts worth reading."""
         text = reply(trace)
         if self.guard(text) < 1.0 or structure_score(text).score < QUALITY_BEATS / 5:
             return 0.0

@@ -1,46 +1,50 @@
-"""RLNVR engagement reward: predicted engagement of a post over its URL's base rate, in [0, 1].
+"""RLNVR engagement reward: resemble the posts that did better than the URL's typical post.
 
 No verifier can say whether a post about an article is good, but real people already
 answered for the posts others wrote about it. Each historical post ``j`` carries a
 normalised weight ``w_j`` = log1p(likes + reposts + replies) minus its author's baseline
 (``rlnvr_walter.baselines``: "was this unusually good for its author?"). A candidate post
-``c`` is scored by the engagement the posts it resembles predict for it, measured against
-the URL's base rate, so that writing like the typical post about a URL earns about zero
-and only resembling what the unusually good posts did earns reward:
+``c`` is rewarded by how closely it resembles the posts that did better than the URL's base
+rate, so that writing like the typical post about a URL earns about zero and only what the
+unusually good posts did earns reward:
 
-    value       n_j = logistic((w_j - centre) / scale)           in (0, 1)
-    closeness   f_j = clip((s_j - low) / (high - low), 0, 1)     s_j = cos(c, post_j)
-                      * clip((copy - s_j) / (copy - high), 0, 1)
-    kernel      k_j = f_j * r_j                                  r_j: relevance (1 for own posts)
-    prediction  v   = sum_j k_j n_j / sum_j k_j                  (the resembled posts' value)
-    base rate   b   = sum_j r_j n_j / sum_j r_j                  (the URL's typical post)
-    top         m   = max_j n_j
-    engagement  E   = max_j k_j * clip((v - b) / (m - b), 0, 1)  in [0, 1]; 0 if m <= b
+    value      n_j = logistic((w_j - centre) / scale)             in (0, 1)
+    base rate  b   = sum_j r_j n_j / sum_j r_j                    (r_j = 1 for the URL's posts)
+    excess     e_j = r_j * max(n_j - b, 0)                        what post j did above the base
+    closeness  f_j = min(rise(s_j), fall(s_j))                    s_j = cos(c, post_j)
+               rise(s) = clip((s - low) / (high - low), 0, 1)
+               fall(s) = clip((copy - s) / (copy - high), 0, 1)
+    engagement E   = max_j f_j e_j / max_j e_j                    in [0, 1]; 0 if every e_j = 0
 
 - ``centre`` and ``scale`` are global (median and 1.4826 x MAD of the weights of every
   post in the corpus), so a weight means the same on every URL; the logistic keeps one
   viral outlier from flattening everyone else to zero.
-- ``v`` is a kernel regression: a reply as close to every post about the URL is predicted
-  the URL's average (``v = b``, E = 0), a reply close only to the best post is predicted
-  its value (``v = m``), a reply like the posts that flopped is below the base rate (E = 0).
-- ``max_j k_j`` is how much the prediction is worth: off topic (every ``s_j <= low``, about
-  the 95th percentile of the similarity of posts about *different* articles) earns nothing;
-  at ``high`` (about the 90th percentile between posts about the *same* article) closeness
-  is full. Beyond it a reply is paraphrasing post j rather than writing its own post, so
-  post j's closeness falls back to 0 at ``copy``, where the embedding copy penalty
-  (``near_copy``) starts: there is no band of similarity that is paid as a post and not
-  yet penalised as a copy, and a paraphrase of the best post earns less than a reply at
-  ``high`` from it.
+- ``b`` is the URL's base rate: the mean value of its posts. Resembling a post that did no
+  better than that earns nothing, resembling the best post earns 1 (dividing by the largest
+  excess makes 1.0 reachable on every URL that has a post above its base rate).
+- ``rise`` is a ramp, not the raw cosine: below ``low`` (about the 95th percentile of the
+  similarity of posts about *different* articles) a post is off topic and earns nothing; at
+  ``high`` (about the 90th percentile between posts about the *same* article) closeness is
+  full. Beyond it a reply is paraphrasing post j rather than writing its own, so ``fall``
+  takes closeness back to 0 at ``copy``, where the embedding copy penalty (``near_copy``)
+  starts: no band of similarity is paid as a post and not yet penalised as a copy, and a
+  paraphrase of the best post earns less than a post of one's own.
 
-Transfer, for URLs with a single historical post (no within-URL contrast): the URL also
-gets the ``k`` posts on *other* URLs most similar to its own post, each with a relevance
-``r_t`` (their cosine to the URL's post, clipped to [0, 1]) that weighs it in both the
-prediction and the base rate. So the base rate of a single-post URL is taken from its
-transfer neighbours: its own post earns reward to resemble only if it did better than the
-posts about similar articles. A URL with one reference and no neighbours (transfer "off")
-is measured against the corpus' median post (value 1/2). The neighbours are found from the
-URL's post, not from the candidate: searching the whole pool with the candidate would let a
-policy copy the corpus' most viral post onto every URL.
+Transfer, for URLs with a single historical post (no within-URL contrast to learn from):
+the URL also gets the ``k`` posts on *other* URLs most similar to its own post, each with a
+relevance ``r_t`` (their cosine to the URL's post, clipped to [0, 1]). They set the base
+rate (``b`` above: the relevance-weighted mean of the URL's post and its neighbours, so the
+URL's post earns reward to resemble only if it did better than posts about similar
+articles), and their excess, discounted by relevance, can be resembled too:
+
+    E = max(own, transfer),  own = max_j f_j e_j / Z,  Z = the largest excess of all references
+    transfer = max_t f_t e_t / Z                   (mode "max")
+             = mean_t f_t e_t / Z                  (mode "topk_mean", over the k posts)
+
+A lone reference (a single-post URL with transfer "off") is measured against the corpus'
+median post (value 1/2). The neighbours are found from the URL's post, not from the
+candidate: searching the whole pool with the candidate would let a policy copy the corpus'
+most viral post onto every URL.
 
 Everything here is pure numpy on similarities and weights; embeddings are the caller's.
 """
@@ -52,7 +56,7 @@ from typing import Literal
 
 import numpy as np
 
-TransferMode = Literal["neighbours", "off"]
+TransferMode = Literal["max", "topk_mean", "off"]
 MAD_TO_SIGMA = 1.4826
 MEDIAN_VALUE = 0.5  # a post at the corpus' median weight: the base rate of a lone reference
 
@@ -93,27 +97,50 @@ def engagement_reward(
     low: float,
     high: float,
     copy: float = 1.0,
-    relevance: Sequence[float] | None = None,
+    transfer_similarities: Sequence[float] = (),
+    transfer_values: Sequence[float] = (),
+    transfer_relevance: Sequence[float] = (),
+    mode: TransferMode = "max",
 ) -> float:
     """The RLNVR engagement reward E in [0, 1] (see the module docstring).
 
-    ``similarities[j]``/``values[j]``: the candidate's cosine to reference post j and that
-    post's value (``engagement_values``); ``relevance[j]`` in [0, 1] weighs the reference
-    (1 for the URL's own posts, the default; a transfer neighbour's relevance otherwise).
+    ``similarities[j]``/``values[j]``: the candidate's cosine to the URL's own post j and
+    that post's value (``engagement_values``). The ``transfer_*`` sequences are the same
+    for the transfer posts plus their relevance; empty or ``mode="off"`` means none.
     """
-    f = closeness(similarities, low, high, copy)
-    n = np.clip(np.nan_to_num(np.asarray(list(values), dtype=np.float64)), 0.0, 1.0)
-    r = np.ones_like(n) if relevance is None else np.asarray(list(relevance), dtype=np.float64)
-    r = np.clip(np.nan_to_num(r), 0.0, 1.0)
-    if not (f.shape == n.shape == r.shape):
-        raise ValueError("similarities, values and relevance must have the same length")
-    if r.sum() <= 0.0:
+    if mode not in ("max", "topk_mean", "off"):
+        raise ValueError(f"transfer mode must be max, topk_mean or off, got {mode!r}")
+    own_f = closeness(similarities, low, high, copy)
+    own_v = _values(values)
+    if own_f.shape != own_v.shape:
+        raise ValueError("similarities and values must have the same length")
+    use_transfer = mode != "off" and len(transfer_values) > 0
+    if use_transfer:
+        t_f = closeness(transfer_similarities, low, high, copy)
+        t_v = _values(transfer_values)
+        t_r = np.clip(np.nan_to_num(np.asarray(list(transfer_relevance), dtype=np.float64)), 0, 1)
+        if not (t_f.shape == t_v.shape == t_r.shape):
+            raise ValueError("transfer similarities, values and relevance must match")
+    else:
+        t_f = t_v = t_r = np.zeros(0)
+    weight = own_v.size + t_r.sum()
+    if weight <= 0.0:
         return 0.0
-    base = MEDIAN_VALUE if np.count_nonzero(r) < 2 else float((r * n).sum() / r.sum())
-    top = float(n[r > 0].max())
-    kernel = f * r
-    if top <= base + 1e-9 or kernel.sum() <= 0.0:
+    lone = own_v.size + np.count_nonzero(t_r) < 2
+    base = MEDIAN_VALUE if lone else float((own_v.sum() + (t_r * t_v).sum()) / weight)
+    own_e = np.clip(own_v - base, 0.0, None)
+    t_e = t_r * np.clip(t_v - base, 0.0, None)
+    z = max(float(own_e.max(initial=0.0)), float(t_e.max(initial=0.0)))
+    if z <= 0.0:
         return 0.0
-    prediction = float((kernel * n).sum() / kernel.sum())
-    skill = min(1.0, max(0.0, (prediction - base) / (top - base)))
-    return float(min(1.0, max(0.0, kernel.max() * skill)))
+    own = float((own_f * own_e).max(initial=0.0)) / z
+    transfer = 0.0
+    if use_transfer:
+        terms = t_f * t_e / z
+        transfer = float(terms.max()) if mode == "max" else float(terms.mean())
+    return float(min(1.0, max(0.0, own, transfer)))
+
+
+def _values(values: Sequence[float]) -> np.ndarray:
+    """Values as a finite float array in [0, 1]."""
+    return np.clip(np.nan_to_num(np.asarray(list(values), dtype=np.float64)), 0.0, 1.0)

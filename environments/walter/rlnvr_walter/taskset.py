@@ -1,13 +1,12 @@
 """Walter taskset: write a Bluesky post about a linked article, rewarded by real engagement.
 
 A task is one article (canonical URL, title, description) that real people posted about on
-Bluesky. The reward is RLNVR (``rlnvr_walter.engagement``): the engagement that the historical
-posts the written post resembles predict for it, over the URL's base rate (writing like the
-typical post earns about zero), in [0, 1]; single-post URLs also use similar posts about other
-articles, which set their base rate. Each hack
-the similarity reward invites has its own negatively weighted penalty in [0, 1]
-(``rlnvr_walter._vendor.hacks``), so ``trace.rewards`` shows which one a policy tried and a TOML
-file can re-weigh or switch off any of them:
+Bluesky. The reward is RLNVR (``rlnvr_walter.engagement``): how closely the written post
+resembles the historical posts about that URL that did better than its base rate (its
+typical post), in [0, 1]; single-post URLs also use similar posts about other articles,
+which set their base rate. Each hack the similarity reward invites has its own negatively
+weighted penalty in [0, 1] (``rlnvr_walter._vendor.hacks``), so ``trace.rewards`` shows which
+one a policy tried and a TOML file can re-weigh or switch off any of them:
 
     [env.taskset.task.rewards]
     engagement = { weight = 1.0 }
@@ -15,12 +14,12 @@ file can re-weigh or switch off any of them:
     hashtag_spam = { weight = 0.0 }    # ablation: no hashtag penalty
 
 Total = engagement - near_copy - over_length - 0.5 x (prompt_echo + hashtag_spam +
-link_dump + repetition + keyword_stuffing + emoji_spam). There is no gap between "close
-enough to be paid" and "a copy": engagement's closeness saturates at cosine ``sim_high``, and
-the pay for resembling one post falls back to 0 at ``sim_copy``, where ``near_copy``'s embedding
-ramp starts, so a paraphrase of the best post earns less than a post of one's own. Every detector and the embedder see the reply, the references and
-the prompt in one form (``text.canonical``: invisible characters cannot hide a copy). An
-empty reply is 0.
+link_dump + repetition + keyword_stuffing + emoji_spam). There is no band of similarity that
+is paid as a post and not yet penalised as a copy: closeness to a post is full at cosine
+``sim_high``, falls back to 0 at ``sim_copy``, and ``near_copy``'s embedding ramp starts there,
+so a paraphrase of the best post earns less than a post of one's own. Every detector and the
+embedder see the reply, the references and the prompt in one form (``text.canonical``):
+invisible characters cannot hide a copy. An empty reply is 0.
 """
 
 from __future__ import annotations
@@ -108,10 +107,10 @@ class WalterConfig(vf.TasksetConfig):
     min_posts: int = 1
     """Only URLs with at least this many historical posts become tasks (2 keeps only the
     URLs with within-URL engagement contrast)."""
-    transfer: TransferMode = "neighbours"
-    """Whether single-post URLs use the posts about similar articles (`neighbours`: they join
-    the prediction and set the base rate, weighed by relevance) or not (`off`: the base rate
-    is the corpus' median post)."""
+    transfer: TransferMode = "max"
+    """How single-post URLs use the posts about similar articles (which also set their base
+    rate): `max` (the best matching neighbour), `topk_mean` (the mean over the `transfer_k`
+    neighbours) or `off` (the base rate is the corpus' median post)."""
     transfer_k: int = 5
     """Neighbours per single-post URL (at most 8 are shipped)."""
     author_baseline: bool = True
@@ -127,7 +126,7 @@ class WalterConfig(vf.TasksetConfig):
     """Cosine at which closeness to a reference post is full (about the 90th percentile of
     similarity between posts about the same article: 0.723). Beyond it, closeness to that
     post falls again: a reply that close is paraphrasing it."""
-    sim_copy: float = 0.9
+    sim_copy: float = 0.85
     """Cosine at which closeness to a post is back to 0 and the embedding copy penalty starts
     (full at 0.97)."""
     max_graphemes: int = MAX_GRAPHEMES
@@ -174,8 +173,8 @@ class RewardParams(BaseModel):
     embedding_model: str = DEFAULT_MODEL
     sim_low: float = 0.30
     sim_high: float = 0.72
-    sim_copy: float = 0.9
-    transfer: TransferMode = "neighbours"
+    sim_copy: float = 0.85
+    transfer: TransferMode = "max"
     author_baseline: bool = True
     weight_centre: float = 0.0
     weight_scale: float = 1.0
@@ -246,22 +245,28 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
 
     @vf.reward(weight=1.0)
     async def engagement(self, trace: vf.Trace) -> float:
-        """RLNVR: the engagement the resembled posts predict, over the URL's base rate, in
-        [0, 1]."""
+        """RLNVR: closeness to the posts that did better than this URL's base rate, in [0, 1]."""
         text = reply_text(trace)
         if hacks.is_blank(text) or not self.data.posts:
             return 0.0
+        sims = self._similarities(text)
         s = self.data.reward_params
+        own = len(self.data.posts)
         transfer = self._transfer_posts()
         field = "weight" if s.author_baseline else "raw"
-        weights = [getattr(p, field) for p in self.data.posts] + [p[field] for p, _ in transfer]
+        own_values = [getattr(p, field) for p in self.data.posts]
         return engagement_reward(
-            self._similarities(text),
-            engagement_values(weights, s.weight_centre, s.weight_scale),
+            sims[:own],
+            engagement_values(own_values, s.weight_centre, s.weight_scale),
             low=s.sim_low,
             high=s.sim_high,
             copy=s.sim_copy,
-            relevance=[1.0] * len(self.data.posts) + [r for _, r in transfer],
+            transfer_similarities=sims[own:],
+            transfer_values=engagement_values(
+                [p[field] for p, _ in transfer], s.weight_centre, s.weight_scale
+            ),
+            transfer_relevance=[r for _, r in transfer],
+            mode=s.transfer,
         )
 
     @vf.reward(weight=-1.0)
