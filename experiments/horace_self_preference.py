@@ -9,8 +9,7 @@ the base model writes ``--per-task`` continuations of each held-out task (``is_h
 20.0)``, as ``rlnvr train`` splits) at T = 1 with the config's token budget
 (``configs/horace.toml``: 192), and the taskset's reward scores them beside the hand-written
 honest completions shipped in ``rlnvr_horace/data/honest.jsonl``; beside the rewards, the
-distance to the author, the margin over the other authors and the distance to the signature
-of the scorer's own samples (``own_sample_distance``). The samples are stored in
+distance to the author and the margin over the other authors. The samples are stored in
 ``--samples`` on the first run and read back after, so that two versions of the reward are
 compared on the same texts. Prints the mean ± 95% CI (over tasks) of every component.
 
@@ -31,7 +30,7 @@ from rlnvr.data_pipelines.splits import is_heldout
 from rlnvr.trainers.evaluate import mean_ci
 from rlnvr.trainers.traces import score
 
-METRICS = ("signature_distance", "signature_margin", "own_sample_distance")
+METRICS = ("signature_distance", "signature_margin")
 
 
 def base_samples(tasks: list, per_task: int, max_tokens: int, seed: int) -> dict[str, list[str]]:

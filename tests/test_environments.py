@@ -9,13 +9,13 @@ from rlnvr.trainers.traces import score
 
 ENVS = ["rlnvr-varro", "rlnvr-walter", "rlnvr-horace"]
 HONEST = {
-    # Varro pays skill over the base rate of earlier days: a forecast of that day's news
+    # Varro pays skill over earlier days' news: a forecast of task 0's (2025-07-14) own news
     "rlnvr-varro": (
-        "US stocks swing within 1% on Friday as Powell speaks at Jackson Hole, and a hint of a "
-        "September rate cut lifts the S&P 500 about 1% by the close, while bitcoin recovers "
-        "2-4% from $114k driven by easier-money bets. Walmart shares move less than 3% after "
-        "its earnings as investors weigh tariff costs. Verify with the S&P 500 close on "
-        "Friday, the Fed's published speech text and bitcoin quotes on Coinbase."
+        "Poison control centers report more child poisonings from nicotine pouches this week, "
+        "and regulators in several states move within days to restrict candy-like flavors, "
+        "driven by the new study of a 763% spike. US beef prices climb another 1-2% by Friday "
+        "as restaurants rethink menus. Verify with FDA statements and the USDA weekly boxed "
+        "beef report on Friday."
     ),
     "rlnvr-walter": "Bluesky's roadmap is out: DMs, video and better custom feeds are coming. "
     "Anti-harassment tools first, which is the right order.",
@@ -30,10 +30,7 @@ HONEST = {
 
 # Scored against the honest text in the standalone install: a task its honest text fits
 # (Horace: the Poe imitation on a Poe task) and a cheap attack that must score lower.
-HONEST_TASK = {
-    "rlnvr-horace": "edgar-allan-poe/the-cask-of-amontillado/0",
-    "rlnvr-varro": "2025-08-21",
-}
+HONEST_TASK = {"rlnvr-horace": "edgar-allan-poe/the-cask-of-amontillado/0"}
 ADVERSARIAL = {
     "rlnvr-varro": "Forecast forecast forecast. " * 12,
     "rlnvr-walter": "#news #bluesky #tech #ai #follow #like #share #viral " * 3,
@@ -58,8 +55,6 @@ def test_taskset_loads_real_tasks(env_id):
 def test_offline_scoring_through_task_score(env_id):
     tasks = load(env_id)
     task, text = tasks[0], HONEST[env_id]
-    if env_id == "rlnvr-varro":  # the day its honest forecast was written for
-        task = next(t for t in tasks if t.key == HONEST_TASK[env_id])
     if env_id == "rlnvr-horace":  # style is per author: an imitation of Poe, on a Poe task
         task = next(t for t in tasks if t.data.author == "Edgar Allan Poe")
         text = HORACE_HONEST["Edgar Allan Poe"]

@@ -82,7 +82,6 @@ METRICS = {
     "signature_distance",
     "nearest_distance",
     "signature_margin",
-    "own_sample_distance",
     "p_author",
     "copy_share",
     "surprisal_mean",
@@ -185,7 +184,6 @@ def test_package_data_is_small_and_consistent(tasks):
     assert set(sizes) >= {
         "tasks.jsonl",
         "signatures.json",
-        "own_samples.json",
         "classifier.json",
         "ngrams.npz",
         "honest.jsonl",
@@ -208,8 +206,6 @@ def test_package_data_is_small_and_consistent(tasks):
         for key in ("distance", "margin"):  # quantiles over GRID, one row per length
             assert np.shape(cal[key]) == (3, len(GRID))
             assert all(row == sorted(row) for row in cal[key])
-    # the scoring model's own samples: a signature over as many samples as prompts
-    assert data.own.n_chunks >= 32 and set(data.own.features) == set(FEATURE_NAMES)
     # most authors' own chunks lie closer to their signature than other authors' chunks
     closer = [np.less(cal["d_own"], cal["d_other"]) for cal in calibrations]
     assert np.mean(closer) >= 0.8

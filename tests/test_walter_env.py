@@ -42,8 +42,8 @@ HONEST = {
     "royalties on principle, and wrote the essay every band should read before signing a "
     "deal. A huge loss for independent music.",
 }
-# Hand-written paraphrases of each task's best post (cosine to it between sim_high and
-# sim_copy, the band where the old reward paid the full engagement with no copy penalty).
+# Hand-written paraphrases of each task's best post (cosine to it between sim_high, 0.72, and
+# 0.9: the band where the old reward paid the full engagement with no copy penalty).
 PARAPHRASE = {
     ROADMAP: "Bluesky says what's next: the features people asked for most are on the way. "
     "Direct messages, video, better custom feeds, stronger anti-harassment tools and a new "
@@ -252,7 +252,7 @@ def test_paraphrase_of_the_best_post_does_not_beat_honest(tasks, url):
     task = tasks[url]
     para, honest = score(task, PARAPHRASE[url]), score(task, HONEST[url])
     s = task.data.reward_params
-    assert s.sim_high < task._similarities(units.canonical(PARAPHRASE[url])).max() < s.sim_copy
+    assert s.sim_high < task._similarities(units.canonical(PARAPHRASE[url])).max() < 0.9
     assert para.reward < honest.reward - 0.1, (para.rewards, honest.rewards)
 
 

@@ -18,8 +18,6 @@ LITERATURE_DIR (default ``data/samples/literature``) is read with
   ``d_own`` and ``d_other``. Per length because a short text's features are noisier
   estimates, so it lies further from every signature: calibrated at one length, the reward
   would pay for writing longer (a policy trained that way learned exactly that);
-- ``own_samples.json``: the cadence signature of the scoring model's own samples on
-  Horace-style prompts whose openings are no task's (``rlnvr_horace.own_samples``);
 - ``classifier.json``: a multinomial logistic regression over the same chunks' cadence features
   (``rlnvr_horace.style_classifier``: fitted here with scikit-learn, evaluated with numpy);
 - ``ngrams.npz``: hashed word 6-grams of every author's sample text, targets or not, for the
@@ -51,20 +49,12 @@ from rlnvr_horace.calibration import quantiles
 from rlnvr_horace.chunk_features import cadence_extractor, corpus_features
 from rlnvr_horace.chunks import chunk_documents, spread
 from rlnvr_horace.ngram_overlap import build_index, save_indexes
-from rlnvr_horace.own_samples import sample_texts
-from rlnvr_horace.signatures import (
-    Signature,
-    build_signatures,
-    save_signatures,
-    signature_distance,
-)
+from rlnvr_horace.signatures import build_signatures, save_signatures, signature_distance
 from rlnvr_horace.style_classifier import fit, save_classifier
-from rlnvr_horace.taskset import PROMPT, paragraphs, unwrap
+from rlnvr_horace.taskset import paragraphs, unwrap
 
 CALIBRATION_WORDS = (80, 150, 300)  # the reward's range: min_words .. max_words
 CALIBRATION_CHUNKS = 30  # per author and length
-OWN_SAMPLES_PER_AUTHOR = 4  # prompts per author for the scoring model's own samples
-OWN_SAMPLE_TOKENS = 192  # as configs/horace.toml's max_tokens
 # The sample the packaged data is built from, in an rlnvr checkout.
 DEFAULT_SRC = Path(__file__).resolve().parents[3] / "data" / "samples" / "literature"
 DEFAULT_OUT = Path(__file__).resolve().parent / "data"
@@ -145,28 +135,6 @@ def task_rows(found: dict[str, list[dict]], authors: list[str], per_author: int)
     return [found[a][i] for a in authors for i in spread(len(found[a]), per_author)]
 
 
-def own_sample_prompts(
-    found: dict[str, list[dict]], tasks: list[dict], per_author: int
-) -> list[str]:
-    """Prompts for the scoring model's own samples: openings that are no task's where the
-    corpus has them, so that the build never writes on a held-out prompt."""
-    taken = {t["id"] for t in tasks}
-    prompts = []
-    for author, rows in found.items():
-        free = [r for r in rows if r["id"] not in taken] or rows  # a small corpus: reuse
-        prompts += [PROMPT.format(author=author, opening=free[i]["opening"])
-                    for i in spread(len(free), per_author)]  # fmt: skip
-    return prompts
-
-
-def own_signature(prompts: list[str], s: BuildSettings, meta: dict) -> Signature:
-    """Cadence signature of the scoring model's own samples (``rlnvr_horace.own_samples``)."""
-    _, features = cadence_extractor(s.model, s.backend)
-    texts = [t for t in sample_texts(s.model, prompts, OWN_SAMPLE_TOKENS, seed=0) if t.strip()]
-    rows = [features(unwrap(t)) for t in texts]
-    return build_signatures([s.model] * len(rows), rows, meta, min_chunks=2)[s.model]
-
-
 def calibrate(targets: list[Document], signatures: dict, s: BuildSettings) -> dict[str, dict]:
     """Per target author and length in :data:`CALIBRATION_WORDS`, from up to
     ``CALIBRATION_CHUNKS`` chunks per author of that length spread over their text (the same
@@ -235,7 +203,6 @@ def build_data(src: Path, out: Path, settings: BuildSettings = BuildSettings()) 
     extractor, _ = cadence_extractor(s.model, s.backend)
     meta = {"model": s.model, "chunk_words": s.chunk_words, "extractor": extractor}
     signatures = build_signatures(chunk_authors, rows, meta)
-    own = own_signature(own_sample_prompts(found, tasks, OWN_SAMPLES_PER_AUTHOR), s, meta)
     calibration = calibrate(targets, signatures, s)
     signatures = {
         a: replace(sig, meta=sig.meta | {"calibration": calibration[a]})
@@ -247,7 +214,6 @@ def build_data(src: Path, out: Path, settings: BuildSettings = BuildSettings()) 
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in tasks)
     atomic_write_text(out / "tasks.jsonl", lines)
     save_signatures(out / "signatures.json", signatures)
-    save_signatures(out / "own_samples.json", {s.model: own})
     save_classifier(out / "classifier.json", classifier)
     texts: dict[str, list[str]] = defaultdict(list)
     for doc in documents:

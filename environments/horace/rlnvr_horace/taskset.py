@@ -109,7 +109,6 @@ class StyleData:
     """Everything the reward compares with, as built by ``rlnvr_horace.build``."""
 
     signatures: dict[str, Signature]
-    own: Signature  # the scoring model's own samples (a metric: drift toward the scorer)
     classifier: StyleClassifier
     ngrams: np.ndarray  # sorted 6-gram hashes of the whole literature sample
 
@@ -124,13 +123,11 @@ def style_data(data_dir: str | None = None) -> StyleData:
     data = files(PACKAGE).joinpath("data") if data_dir is None else Path(data_dir)
     with as_file(data.joinpath("signatures.json")) as path:
         signatures = load_signatures(path)
-    with as_file(data.joinpath("own_samples.json")) as path:
-        (own,) = load_signatures(path).values()
     with as_file(data.joinpath("classifier.json")) as path:
         classifier = load_classifier(path)
     with data.joinpath("ngrams.npz").open("rb") as handle:
         ngrams = merge(load_indexes(handle).values())
-    return StyleData(signatures, own, classifier, ngrams)
+    return StyleData(signatures, classifier, ngrams)
 
 
 def store_data(store: str, model: str, backend: str) -> str:
@@ -357,9 +354,6 @@ class HoraceTask(vf.Task[HoraceData, vf.State, HoraceTaskConfig]):
                   if a != author]  # fmt: skip
         return float(np.median(others)) - signature_distance(features, self.author_signature())
 
-    def own_sample_distance_of(self, text: str) -> float:
-        return signature_distance(self.features_of(text), self.style().own)
-
     def p_author_of(self, text: str) -> float:
         return self.style().classifier.proba(self.features_of(text))[self.data.author]
 
@@ -465,13 +459,6 @@ class HoraceTask(vf.Task[HoraceData, vf.State, HoraceTaskConfig]):
         """Median distance to the other authors minus distance to the author (unguarded)."""
         text = reply_text(trace)
         return self.margin_of(text) if self.read(text) else 0.0
-
-    @vf.metric
-    async def own_sample_distance(self, trace: vf.Trace) -> float:
-        """Distance to the signature of the scoring model's own samples (unguarded): falling
-        during a run, the policy drifts toward the scorer's writing, not an author's."""
-        text = reply_text(trace)
-        return self.own_sample_distance_of(text) if self.read(text) else UNREAD_DISTANCE
 
     @vf.metric
     async def p_author(self, trace: vf.Trace) -> float:
