@@ -130,8 +130,26 @@ def test_cli_exits_nonzero_when_a_family_wins_and_zero_when_none_does(tmp_path):
 ENV_BUDGET = replace(FAST, calls=6, max_tasks=5, fit_tasks=2)  # a call embeds or runs a model
 
 
+# Known holes the red team finds today (strict: the test fails once a reward closes its hole,
+# so the mark must then go). Each is a reward finding, not a bug in the red team.
+KNOWN_HOLES = {
+    "rlnvr-varro": "a thin day's honest forecast scores 0 (2025-08-02), so any template beats "
+    "it; a truncated honest text scores 0.076 above the whole one (2025-08-21)",
+    "rlnvr-walter": "where the honest post scores ~0 (prompt echo of the article's facts), a "
+    "post for another URL beats it; a sentence spliced from a real post wins hill climbing",
+    "rlnvr-horace": "cadence under rlnvr-tiny cannot tell authors apart: another author's "
+    "honest imitation, or a fixed sentence plus part of one, beats the task's own",
+}
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("env_id", ["rlnvr-varro", "rlnvr-walter", "rlnvr-horace"])
+@pytest.mark.parametrize(
+    "env_id",
+    [
+        pytest.param(env, marks=pytest.mark.xfail(strict=True, reason=reason))
+        for env, reason in KNOWN_HOLES.items()
+    ],
+)
 def test_red_team_finds_nothing_on_the_environment(env_id):
     taskset = load_taskset({"id": env_id})
     if not isinstance(taskset, HonestCompletions):

@@ -76,7 +76,7 @@ def test_task_reward_logs_every_component_and_survives_a_raising_reward(caplog):
     task = FlakyTask(WordCountData(id="3:rain", prompt="rain in 3 words", topic="rain", target=3))
     reward = TaskReward({task.key: task})
     logged: dict[str, list[float]] = {}
-    replies = ["one two three", "boom goes the reward", "a b c d e f"]
+    replies = ["rain falls softly", "boom goes the reward", "a b c d e f"]
     with caplog.at_level(logging.WARNING, logger="rlnvr.scoring"):
         rewards = reward(
             prompts=[[{"role": "user", "content": "x"}]] * 3,
