@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 import rlnvr  # noqa: F401  (loads the fast BLAS before anything imports mlx)
-from rlnvr import cli_daily, cli_redteam, cli_sample, cli_show
+from rlnvr import cli_daily, cli_models, cli_redteam, cli_sample, cli_show
 from rlnvr.registry import installed
 
 app = typer.Typer(
@@ -29,8 +29,9 @@ ModelOpt = Annotated[
     typer.Option(
         "--model",
         "-m",
-        help="'rlnvr-tiny' (bundled, offline), a local model folder, or a Hugging Face hub id "
-        "such as Qwen/Qwen3-0.6B (needs internet the first time).",
+        help="'rlnvr-tiny' (bundled, offline), 'smollm2-135m' (after `rlnvr models fetch "
+        "smollm2-135m`), a local model folder, or a Hugging Face hub id such as "
+        "Qwen/Qwen3-0.6B (needs internet the first time).",
     ),
 ]
 
@@ -352,6 +353,7 @@ cli_daily.register(app)
 cli_show.register(app)
 cli_sample.register(app)
 cli_redteam.register(app)
+cli_models.register(app)
 
 
 def _add_environments() -> None:

@@ -21,7 +21,8 @@ from rlnvr.trainers.rollout import SamplingConfig
 
 class ModelConfig(BaseConfig):
     path: str = "rlnvr-tiny"
-    """'rlnvr-tiny' (bundled), a local model folder, or a hub id such as Qwen/Qwen3-0.6B."""
+    """'rlnvr-tiny' (bundled), 'smollm2-135m' (after `rlnvr models fetch smollm2-135m`), a local
+    model folder, or a hub id such as Qwen/Qwen3-0.6B."""
     adapters: str | None = None
     """LoRA adapters to load on top (a folder with adapter_config.json), e.g. a run's adapters."""
     lora: bool | None = None

@@ -1,8 +1,9 @@
-"""The trainer's models: the bundled default, a local folder, or a Hugging Face hub id.
+"""The trainer's models: the bundled default, a fetched model, a local folder, or a hub id.
 
-All three go through :func:`resolve` (:mod:`rlnvr.data_pipelines.model_folder`), so
-``Qwen/Qwen3-0.6B`` on a user's machine and the bundled ``rlnvr-tiny`` here take the same code
-path: MLX through ``mlx_lm.load``, PyTorch through ``transformers.AutoModelForCausalLM``.
+All go through :func:`resolve` (:mod:`rlnvr.data_pipelines.model_folder`), so
+``Qwen/Qwen3-0.6B`` on a user's machine and the bundled ``rlnvr-tiny`` or a fetched
+``smollm2-135m`` here take the same code path: MLX through ``mlx_lm.load``, PyTorch through
+``transformers.AutoModelForCausalLM``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from rlnvr.data_pipelines import model_folder
 from rlnvr.data_pipelines.model_folder import ModelFolderError, check_folder
+from rlnvr.trainers.model_fetch import FETCHABLE, fetched_folder
 
 BUNDLED_NAME = "rlnvr-tiny"
 __all__ = ["BUNDLED_NAME", "ModelFolderError", "bundled_model_path", "check_folder", "resolve"]
@@ -24,8 +26,13 @@ def bundled_model_path() -> Path:
 
 
 def resolve(model: str | Path | None) -> str:
-    """A checked folder path or a hub id; empty means the bundled model."""
-    return model_folder.resolve(model or BUNDLED_NAME, {BUNDLED_NAME: bundled_model_path()})
+    """A checked folder path or a hub id; empty means the bundled model. A fetchable name
+    (``smollm2-135m``) means its folder in the cache, or an error giving the fetch command."""
+    name = str(model or BUNDLED_NAME)
+    named = {BUNDLED_NAME: bundled_model_path()}
+    if name in FETCHABLE:
+        named[name] = fetched_folder(name)
+    return model_folder.resolve(name, named)
 
 
 def load_mlx(model: str | Path | None = None, adapter_path: str | None = None):
