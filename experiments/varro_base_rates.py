@@ -6,7 +6,9 @@ Prints the mean reward (``Task.score`` with the default config) on the last 7 pa
 
 (a) the best fixed template: the fixed paragraph (the same text every day) with the best mean
     reward over the training days (neither held out nor among the last 7);
-(b) persistence: a template filled with day t's first headline (its top story);
+(b) persistence: a template about day t's first headline (its top story), in two forms: the
+    headline's subject (its content words, in runs of three: the story, not its text) and
+    the headline pasted (which the reward does not pay: copied runs are left out);
 (c) hindsight: the same template filled with day t+1's first headline (what no forecaster
     has: the ceiling a reward must leave room for);
 
@@ -25,6 +27,7 @@ from statistics import mean
 from rlnvr.data_pipelines.splits import is_heldout
 from rlnvr.trainers.traces import score
 from rlnvr_varro import VarroConfig, VarroTaskset
+from rlnvr_varro.structure import FUNCTION_WORDS
 
 FIXED = {
     "ai_stocks_fed_cut": (
@@ -60,6 +63,12 @@ STORY = (
 LAST = 7
 
 
+def subject(headline: str) -> str:
+    """A headline's story without its text: up to 12 content words, in runs of three."""
+    content = [w for w in headline.rstrip(".!?").split() if w.lower() not in FUNCTION_WORDS]
+    return " and ".join(" ".join(content[i : i + 3]) for i in range(0, min(len(content), 12), 3))
+
+
 def honest_texts() -> dict[str, str]:
     path = files("rlnvr_varro").joinpath("data/honest.jsonl")
     return {
@@ -86,7 +95,10 @@ def main() -> None:
     best = max(fitted, key=fitted.__getitem__)
     rows = {
         f"(a) best fixed template ({best})": mean_reward(last, lambda t: FIXED[best]),
-        "(b) persistence (day t's first headline)": mean_reward(
+        "(b) persistence (day t's top story, its subject)": mean_reward(
+            last, lambda t: STORY.format(headline=subject(t.data.headlines[0]))
+        ),
+        "(b') persistence (day t's top headline pasted)": mean_reward(
             last, lambda t: STORY.format(headline=t.data.headlines[0].rstrip(".!?"))
         ),
         "(c) hindsight (day t+1's first headline)": mean_reward(

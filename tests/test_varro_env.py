@@ -178,8 +178,11 @@ HONEST_BY_DAY = {DAY: HONEST, DAY2: HONEST2}
 def test_honest_forecast_scores_well(by_day, day):
     s = score(by_day[day], HONEST_BY_DAY[day])
     assert structure_score(HONEST_BY_DAY[day]).score == 1.0
-    assert s.rewards["semantic"] > 0.2 and s.rewards["structure"] > 0.2
-    assert s.reward > 0.25
+    # semantic is the mean over claims: on DAY the miners-to-AI claim did not come true on
+    # Monday (skill ~0) and halves the crypto-treasury claim's (under the whole-text reward
+    # both days passed 0.2)
+    assert s.rewards["semantic"] > 0.1 and s.rewards["structure"] > 0.2
+    assert s.reward > 0.2
     assert s.metrics["leak"] == 0.0 and s.metrics["zeros"] == 0.0
     assert s.metrics["quality"] == 1.0
 
@@ -208,7 +211,9 @@ def test_adversarial_case_scores_below_honest(by_day, day, case):
     bad = score(task, adversarial(task)[case])
     # Restating today's news in one's own words continues today's story: not a hack any
     # more (persistence), but without a forecast's beats it stays below a forecast.
-    margin = 0.15 if case == "restated_in_prose" else 0.25
+    # (DAY's honest forecast earns 0.25 under the per-claim skill, so the margin is capped at
+    # half of it; every case but the restatement scores 0 there)
+    margin = 0.15 if case == "restated_in_prose" else min(0.25, honest.reward / 2)
     assert bad.reward < honest.reward - margin, (case, bad)
     if case.startswith("stuffed_"):  # the beats do not count: no plausible sentence holds them
         assert bad.rewards["structure"] <= 0.2, (case, bad)
@@ -249,7 +254,8 @@ def test_prose_gate_is_what_stops_word_soup(by_day):
 def test_restating_today_does_not_outscore_predicting_a_change(by_day, day, change, restate):
     task = by_day[day]
     predicted, restated = score(task, change), score(task, restate)
-    assert restated.rewards["semantic"] < predicted.rewards["semantic"]
+    # on DAY2 today's story (Powell at Jackson Hole) is tomorrow's: both saturate semantic
+    assert restated.rewards["semantic"] <= predicted.rewards["semantic"]
     assert restated.reward < predicted.reward
 
 
@@ -344,7 +350,7 @@ def test_semantic_k(by_day):
 def test_references_and_honest_completions(by_day):
     task = by_day[DAY]
     assert isinstance(task, TaskReferences)
-    assert task.references() == [*task.data.headlines, *task.data.next_headlines]
+    assert task.references() == task.data.headlines  # not tomorrow's: no forecaster has them
     taskset = VarroTaskset(VarroConfig(id="rlnvr-varro"))
     assert isinstance(taskset, HonestCompletions)
     honest = taskset.honest_completions()

@@ -252,7 +252,8 @@ def test_paraphrase_of_the_best_post_does_not_beat_honest(tasks, url):
     task = tasks[url]
     para, honest = score(task, PARAPHRASE[url]), score(task, HONEST[url])
     s = task.data.reward_params
-    assert s.sim_high < task._similarities(units.canonical(PARAPHRASE[url])).max() < 0.9
+    whole = task._similarities(units.canonical(PARAPHRASE[url]), own_words=False)
+    assert s.sim_high < whole.max() < 0.9
     assert para.reward < honest.reward - 0.1, (para.rewards, honest.rewards)
 
 

@@ -38,6 +38,17 @@ class DelayedResolution(Protocol):
 
 
 @runtime_checkable
+class Dated(Protocol):
+    """A taskset whose tasks happen in time (Varro: one day's forecast each), so a text
+    written for a later task may carry what an earlier task's truth turned out to be. The red
+    team attacks a task only with texts and fits a policy could have had by then."""
+
+    def task_period(self, task: vf.Task) -> date:
+        """The day the task is set on."""
+        ...
+
+
+@runtime_checkable
 class PhaseSchedule(Protocol):
     """Per-token sampling phases (Horace: base, spike, cooldown paced like an author)."""
 
@@ -85,7 +96,8 @@ class HonestCompletions(Protocol):
 
 @runtime_checkable
 class TaskReferences(Protocol):
-    """A task whose reward compares against reference texts (Walter: the real posts; Varro:
-    the headlines). The hack monitor measures how much of a completion copies them."""
+    """A task whose reward compares against reference texts a policy could copy or drift
+    toward (Walter: the real posts; Varro: today's headlines, not tomorrow's answer). The hack
+    monitor measures how much of a completion copies them; the red team perturbs them."""
 
     def references(self) -> list[str]: ...

@@ -33,6 +33,14 @@ Families; each selects only on rewards of data it is allowed to see:
 
 Seeds are independent restarts of every search; per task, the best text over seeds is the
 family's. Identical (task, text) pairs are scored once.
+
+Time. For a taskset whose tasks happen in time (:class:`~rlnvr.trainers.protocols.Dated`:
+Varro's days), a text written for a later task knows what happened after an earlier one, an
+advantage no policy has. There, task t is attacked only with what existed before it: the
+honest texts of earlier tasks (``perturb``, ``cross_task``, template candidates), and a
+template fitted on earlier training tasks, one fit per evaluated task (with C/|F| candidate
+evaluations, so the family still costs C calls per task); with no earlier training task the
+template is the first generic sentence, unfitted.
 """
 
 from __future__ import annotations
@@ -44,6 +52,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 from statistics import fmean
 
@@ -51,7 +60,7 @@ import verifiers.v1 as vf
 
 from rlnvr.data_pipelines.splits import is_heldout
 from rlnvr.trainers import redteam_edits as edits
-from rlnvr.trainers.protocols import HonestCompletions, TaskReferences, require
+from rlnvr.trainers.protocols import Dated, HonestCompletions, TaskReferences, require
 from rlnvr.trainers.redteam_edits import GENERIC, Pool
 from rlnvr.trainers.traces import Score, score_async
 
@@ -153,25 +162,43 @@ class Search:
     honest: dict[str, str]  # task key -> honest text, for E
     train: list[vf.Task]  # candidates for F
     budget: Budget
+    period: dict[str, date] | None = None  # task key -> its day, for a Dated taskset
+
+    def earlier(self, key: str, before: vf.Task | None) -> bool:
+        """Whether task ``key`` could be known when attacking ``before`` (always, undated)."""
+        if before is None or self.period is None:
+            return key != getattr(before, "key", None)
+        return self.period[key] < self.period[before.key]
 
     def others(self, task: vf.Task) -> list[str]:
-        return [text for key, text in self.honest.items() if key != task.key]
+        return [text for key, text in self.honest.items() if self.earlier(key, task)]
 
-    async def template(self, seed: int) -> tuple[str, float]:
-        """One seed's fitted template and its mean training reward."""
-        rng = random.Random(f"templates:{seed}")
-        fit = rng.sample(self.train, min(self.budget.fit_tasks, len(self.train)))
+    async def template(self, seed: int, before: vf.Task | None = None) -> tuple[str, float]:
+        """One seed's fitted template and its mean training reward (fitted on the training
+        tasks before ``before`` when the taskset is dated)."""
+        rng = random.Random(f"templates:{seed}:{getattr(before, 'key', '')}")
+        train = [t for t in self.train if self.earlier(t.key, before)]
+        if not train:
+            return GENERIC[0], 0.0
+        fit = rng.sample(train, min(self.budget.fit_tasks, len(train)))
 
         async def mean_reward(texts: list[str]) -> list[float]:
             per_task = await asyncio.gather(*(self.scorer.many(t, texts) for t in fit))
             return [fmean(a[i].score.reward for a in per_task) for i in range(len(texts))]
 
-        singles = [*self.honest.values(), *GENERIC]
+        known = self.others(before) if before is not None else list(self.honest.values())
+        singles = [*known, *GENERIC]
         pairs = [" ".join(rng.sample(singles, 2)) for _ in range(len(GENERIC))]
         start = rng.sample(singles + pairs, len(singles + pairs))
-        evaluations = self.budget.calls * len(self.tasks) // len(fit)
+        fitted_on = 1 if before is not None else len(self.tasks)
+        evaluations = max(2, self.budget.calls * fitted_on // len(fit))
         pool = Pool.of([*singles, *(prompt_text(t) for t in fit)])
         return await evolve(mean_reward, start[: max(1, evaluations // 2)], pool, evaluations, rng)
+
+    async def dated_template(self, task: vf.Task) -> Attempt:
+        """The best template over seeds fitted before ``task``, scored on it."""
+        fits = [await self.template(seed, before=task) for seed in self.budget.seeds]
+        return (await self.scorer.many(task, [max(fits, key=lambda f: f[1])[0]]))[0]
 
     async def perturb(self, task: vf.Task, rng: random.Random) -> Attempt:
         others = self.others(task)
@@ -185,7 +212,8 @@ class Search:
         return best(await self.scorer.many(task, kids))
 
     async def cross_task(self, task: vf.Task, rng: random.Random) -> Attempt:
-        others = self.others(task)
+        """The best other task's honest text (the task's own when there is none: no attack)."""
+        others = self.others(task) or [self.honest[task.key]]
         return best(
             await self.scorer.many(task, rng.sample(others, min(len(others), self.budget.calls)))
         )
@@ -205,6 +233,8 @@ class Search:
         if name == "templates":
             if not self.train:
                 raise ValueError("templates: no training tasks to fit on (every task is held out)")
+            if self.period is not None:
+                return {t.key: await self.dated_template(t) for t in self.tasks}
             fits = [await self.template(seed) for seed in self.budget.seeds]
             text = max(fits, key=lambda f: f[1])[0]
             return {t.key: (await self.scorer.many(t, [text]))[0] for t in self.tasks}
@@ -323,7 +353,12 @@ async def redteam_async(
     tasks, honest = honest_tasks(taskset, everything, budget.max_tasks)
     train = [t for t in everything if not is_heldout(t.key, heldout_percent)]
     scorer = Scorer(progress, planned_calls(len(tasks), budget, families))
-    search = Search(scorer, tasks, honest, [t for t in train if t.key not in honest], budget)
+    period = (
+        {t.key: taskset.task_period(t) for t in everything} if isinstance(taskset, Dated) else None
+    )
+    search = Search(
+        scorer, tasks, honest, [t for t in train if t.key not in honest], budget, period
+    )
     reference = {t.key: (await search.scorer.many(t, [honest[t.key]]))[0] for t in tasks}
     reports = [summarise(name, await search.family(name), reference, tasks) for name in families]
     return Report(reports, search.scorer.calls, time.perf_counter() - started)

@@ -13,9 +13,7 @@ import typer
 from rich.console import Console
 
 console = Console()
-app = typer.Typer(
-    help="Varro: next-day news forecasting from RSS headlines.", no_args_is_help=True
-)
+app = typer.Typer(help="Varro: next-day news forecasting from RSS headlines.", no_args_is_help=True)
 
 
 def default_feeds() -> Path:

@@ -29,7 +29,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rlnvr_varro._vendor.hacks import ramp
+from rlnvr_varro._vendor.hacks import ramp, strip_copied
 
 COPY_RUN = 5  # words in a run that counts as copied
 COPY_RAMP = (0.25, 0.6)  # copied share of the text: copy 0 at 25%, 1 at 60%
@@ -80,19 +80,9 @@ def instruction_echo(text: str, instruction: str, n: int = 4) -> float:
 
 
 def copied_share(text: str, headlines: Sequence[str], n: int = COPY_RUN) -> float:
-    """Share of the tokens of ``text`` inside a run of ``n`` consecutive tokens that also
-    occurs in one of ``headlines``; 0.0 for a text shorter than ``n`` tokens."""
-    hay = tokens(text)
-    if len(hay) < n:
-        return 0.0
-    grams: set[tuple[str, ...]] = set()
-    for headline in headlines:
-        grams |= _ngrams(tokens(headline), n)
-    covered = [False] * len(hay)
-    for i in range(len(hay) - n + 1):
-        if tuple(hay[i : i + n]) in grams:
-            covered[i : i + n] = [True] * n
-    return sum(covered) / len(hay)
+    """Share of the words of ``text`` inside a run of ``n`` consecutive words that also
+    occurs in one of ``headlines``."""
+    return strip_copied(text, headlines, n)[1]
 
 
 @dataclass(frozen=True)

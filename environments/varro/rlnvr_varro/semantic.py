@@ -6,10 +6,19 @@ closeness to day t+1 says nothing about foresight. Varro measures the same text'
 to the headlines of earlier days (the base days, stored with the task) and pays only the
 excess. With sentence embeddings (L2-normalised, so a dot product is a cosine similarity):
 
-    c(x, D)   = mean of the k largest cos(x, h) over the headlines h of day D   (k = 3)
-    base(x)   = mean_j c(x, B_j)        over the base days B_1 .. B_m
-    skill(x)  = c(x, t+1) - base(x)
+    c(s, D)   = mean of the k largest cos(s, h) over the headlines h of day D   (k = 3)
+    base(s)   = mean_j c(s, B_j)        over the base days B_1 .. B_m
+    skill(x)  = mean over the sentences s of x of  c(s, t+1) - base(s)
     semantic  = clip((skill - floor) / scale, 0, 1)
+
+Each distinct sentence of the forecast (of at least ``MIN_SENTENCE_WORDS`` words, not a
+verification sentence such as "Verify with Friday's close", which says how to check the
+claims and is the structure reward's business; the whole text if none is left) is one claim,
+embedded alone, and the forecast's skill is the mean over
+its claims. A whole-text embedding moves with the order of the sentences and with a repeated
+span by more than the skill scale, so a search that only reorders an honest forecast gained
+reward; a mean over distinct sentences does not move, and a generic sentence added to a
+forecast dilutes it instead of riding on it.
 
 The base days are up to 14 stored days before t-2 (``rlnvr_varro.base``): stories run for
 several days, so the days just before t would count today's running story as base rate and
@@ -23,7 +32,7 @@ headlines it is taken over.
 
 The same numbers give ``relevance``, which ties the structure reward to substance:
 
-    relevance = clip((c(x, t) - base(x) - floor) / scale, 0, 1)
+    relevance = clip((mean_s c(s, t) - base(s) - floor) / scale, 0, 1)
 
 how much more the forecast is about today's headlines than about any day's. Five beats around
 a fixed subject have relevance ~0 and earn no structure reward; a forecast that continues
@@ -40,16 +49,20 @@ forecast can be expected to reach.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from rlnvr_varro._vendor.embeddings import Embedder, shared_embedder
+from rlnvr_varro.structure import VERIFY_CUES
 
 DEFAULT_K = 3
-DEFAULT_FLOOR = 0.04
-DEFAULT_SCALE = 0.15
+MIN_SENTENCE_WORDS = 4  # shorter pieces ("Verify.", a dangling clause) are not a claim
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\s*\n\s*")
+DEFAULT_FLOOR = 0.035
+DEFAULT_SCALE = 0.11
 
 
 def closeness(similarities: Sequence[float] | np.ndarray, k: int = DEFAULT_K) -> float:
@@ -60,6 +73,17 @@ def closeness(similarities: Sequence[float] | np.ndarray, k: int = DEFAULT_K) ->
     if k < 1:
         raise ValueError(f"k must be >= 1, not {k}")
     return float(np.sort(sims)[-min(k, sims.size) :].mean())
+
+
+def claims(text: str) -> list[str]:
+    """The distinct sentences of ``text`` with at least ``MIN_SENTENCE_WORDS`` words that do
+    not open with a verification cue, case and spacing ignored for the comparison; ``[text]``
+    if there are none."""
+    seen: dict[str, str] = {}
+    for piece in _SENTENCE_END.split(text.strip()):
+        if len(piece.split()) >= MIN_SENTENCE_WORDS and not VERIFY_CUES.match(piece):
+            seen.setdefault(" ".join(piece.casefold().split()), piece)
+    return list(seen.values()) or [text.strip()]
 
 
 def rescale(skill: float, floor: float = DEFAULT_FLOOR, scale: float = DEFAULT_SCALE) -> float:
@@ -104,10 +128,11 @@ def semantic_skill(
     embedder = embedder or shared_embedder()
     days = [list(tomorrow), list(today), *base_days]
     flat = [h for day in days for h in day]
-    sims = embedder.similarity([text], flat)[0]
-    per_day, start = [], 0
+    sims = embedder.similarity(claims(text), flat)
+    per_day, start = [], 0  # per day: the mean over claims of c(s, D)
     for day in days:
-        per_day.append(closeness(sims[start : start + len(day)], k))
+        block = sims[:, start : start + len(day)]
+        per_day.append(float(np.mean([closeness(row, k) for row in block])))
         start += len(day)
     s1, s0, base = per_day[0], per_day[1], float(np.mean(per_day[2:]))
     skill = s1 - base if tomorrow else 0.0

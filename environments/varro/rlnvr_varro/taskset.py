@@ -46,7 +46,7 @@ import verifiers.v1 as vf
 from pydantic import Field
 
 from rlnvr_varro._vendor.embeddings import DEFAULT_MODEL
-from rlnvr_varro._vendor.hacks import ramp
+from rlnvr_varro._vendor.hacks import ramp, strip_copied
 from rlnvr_varro._vendor.length import word_count
 from rlnvr_varro._vendor.packaged import read_jsonl
 from rlnvr_varro._vendor.text import canonical
@@ -54,7 +54,7 @@ from rlnvr_varro.base import MIN_BASE_DAYS, PER_DAY, base_from_store
 from rlnvr_varro.build import rows_from_store
 from rlnvr_varro.guard import length_guard
 from rlnvr_varro.headline_store import HeadlineStore
-from rlnvr_varro.leak import leak_score
+from rlnvr_varro.leak import COPY_RUN, leak_score
 from rlnvr_varro.selection import reference, spread
 from rlnvr_varro.semantic import (
     DEFAULT_FLOOR,
@@ -159,8 +159,9 @@ class VarroTask(vf.Task[VarroData, vf.State, VarroTaskConfig]):
         return self.data.id
 
     def references(self) -> list[str]:
-        """The texts the reward compares against: today's and tomorrow's headlines."""
-        return [*self.data.headlines, *self.data.next_headlines]
+        """The texts a forecast could copy (``TaskReferences``): today's headlines. Tomorrow's
+        are the answer, which no forecaster has when it writes."""
+        return list(self.data.headlines)
 
     def guard(self, text: str) -> float:
         """length_guard(words) x (1 - leak) x prose: the factor every component is multiplied by."""
@@ -176,9 +177,13 @@ class VarroTask(vf.Task[VarroData, vf.State, VarroTaskConfig]):
         return leak_score(text, INSTRUCTION, self.data.headlines).leak
 
     def semantic_of(self, text: str) -> SemanticSkill:
+        """Skill and relevance of the forecast's own words: runs of ``COPY_RUN`` words pasted
+        from today's headlines are left out before embedding, so a pasted headline earns no
+        closeness to tomorrow's (the story it carries on may; in the writer's words)."""
         cfg = self.config
+        own, _ = strip_copied(text, self.data.headlines, COPY_RUN)
         return semantic_skill(
-            text,
+            own,
             self.data.next_headlines,
             self.data.headlines,
             self.data.base_headlines,
@@ -301,6 +306,11 @@ class VarroTaskset(vf.Taskset[VarroTask, VarroConfig]):
             base_headlines=base_headlines,
         )
         return VarroTask(data, self.config.task)
+
+    def task_period(self, task: VarroTask) -> date:
+        """The forecast's day t (``rlnvr.trainers.protocols.Dated``): a forecast written on a
+        later day knows headlines this one could not."""
+        return date.fromisoformat(task.data.day)
 
     # -- delayed resolution (the daily loop) ----------------------------------------------
 

@@ -13,9 +13,7 @@ import typer
 from rich.console import Console
 
 console = Console()
-app = typer.Typer(
-    help="Walter: Bluesky posts rewarded by real engagement.", no_args_is_help=True
-)
+app = typer.Typer(help="Walter: Bluesky posts rewarded by real engagement.", no_args_is_help=True)
 
 
 @app.command()

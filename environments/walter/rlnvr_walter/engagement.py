@@ -11,7 +11,8 @@ unusually good posts did earns reward:
     value      n_j = logistic((w_j - centre) / scale)             in (0, 1)
     base rate  b   = sum_j r_j n_j / sum_j r_j                    (r_j = 1 for the URL's posts)
     excess     e_j = r_j * max(n_j - b, 0)                        what post j did above the base
-    closeness  f_j = min(rise(s_j), fall(s_j))                    s_j = cos(c, post_j)
+    closeness  f_j = min(rise(s_j), fall(w_j))        s_j = cos(own words of c, post_j)
+                                                      w_j = cos(c, post_j)
                rise(s) = clip((s - low) / (high - low), 0, 1)
                fall(s) = clip((copy - s) / (copy - high), 0, 1)
     engagement E   = max_j f_j e_j / max_j e_j                    in [0, 1]; 0 if every e_j = 0
@@ -28,7 +29,10 @@ unusually good posts did earns reward:
   full. Beyond it a reply is paraphrasing post j rather than writing its own, so ``fall``
   takes closeness back to 0 at ``copy``, where the embedding copy penalty (``near_copy``)
   starts: no band of similarity is paid as a post and not yet penalised as a copy, and a
-  paraphrase of the best post earns less than a post of one's own.
+  paraphrase of the best post earns less than a post of one's own. ``rise`` reads the
+  candidate's own words (the caller leaves out runs lifted from the posts), ``fall`` the
+  whole candidate: lifting a post's words earns no resemblance, and leaving them out cannot
+  carry a near-copy back into the paid band.
 
 Transfer, for URLs with a single historical post (no within-URL contrast to learn from):
 the URL also gets the ``k`` posts on *other* URLs most similar to its own post, each with a
@@ -80,13 +84,21 @@ def engagement_values(weights: Sequence[float], centre: float, scale: float) -> 
 
 
 def closeness(
-    similarities: Sequence[float], low: float, high: float, copy: float = 1.0
+    similarities: Sequence[float],
+    low: float,
+    high: float,
+    copy: float = 1.0,
+    whole: Sequence[float] | None = None,
 ) -> np.ndarray:
     """Cosine similarity -> [0, 1]: 0 at or below ``low``, 1 from ``high`` to ``high``, back
-    to 0 at ``copy`` and above (a paraphrase is not a post of one's own)."""
+    to 0 at ``copy`` and above (a paraphrase is not a post of one's own). ``whole``: the
+    similarities the fall reads (default: ``similarities``)."""
     s = np.nan_to_num(np.asarray(list(similarities), dtype=np.float64), nan=0.0)
+    w = s if whole is None else np.nan_to_num(np.asarray(list(whole), dtype=np.float64), nan=0.0)
+    if w.shape != s.shape:
+        raise ValueError("similarities and whole must have the same length")
     rise = (s > low).astype(np.float64) if high <= low else (s - low) / (high - low)
-    fall = (s < copy).astype(np.float64) if copy <= high else (copy - s) / (copy - high)
+    fall = (w < copy).astype(np.float64) if copy <= high else (copy - w) / (copy - high)
     return np.clip(np.minimum(rise, fall), 0.0, 1.0)
 
 
@@ -101,22 +113,26 @@ def engagement_reward(
     transfer_values: Sequence[float] = (),
     transfer_relevance: Sequence[float] = (),
     mode: TransferMode = "max",
+    whole: Sequence[float] | None = None,
+    transfer_whole: Sequence[float] | None = None,
 ) -> float:
     """The RLNVR engagement reward E in [0, 1] (see the module docstring).
 
     ``similarities[j]``/``values[j]``: the candidate's cosine to the URL's own post j and
     that post's value (``engagement_values``). The ``transfer_*`` sequences are the same
     for the transfer posts plus their relevance; empty or ``mode="off"`` means none.
+    ``whole``/``transfer_whole``: the whole candidate's cosines, which the fall toward a
+    copy reads (default: the same as the similarities).
     """
     if mode not in ("max", "topk_mean", "off"):
         raise ValueError(f"transfer mode must be max, topk_mean or off, got {mode!r}")
-    own_f = closeness(similarities, low, high, copy)
+    own_f = closeness(similarities, low, high, copy, whole)
     own_v = _values(values)
     if own_f.shape != own_v.shape:
         raise ValueError("similarities and values must have the same length")
     use_transfer = mode != "off" and len(transfer_values) > 0
     if use_transfer:
-        t_f = closeness(transfer_similarities, low, high, copy)
+        t_f = closeness(transfer_similarities, low, high, copy, transfer_whole)
         t_v = _values(transfer_values)
         t_r = np.clip(np.nan_to_num(np.asarray(list(transfer_relevance), dtype=np.float64)), 0, 1)
         if not (t_f.shape == t_v.shape == t_r.shape):

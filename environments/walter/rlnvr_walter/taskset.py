@@ -17,9 +17,13 @@ Total = engagement - near_copy - over_length - 0.5 x (prompt_echo + hashtag_spam
 link_dump + repetition + keyword_stuffing + emoji_spam). There is no band of similarity that
 is paid as a post and not yet penalised as a copy: closeness to a post is full at cosine
 ``sim_high``, falls back to 0 at ``sim_copy``, and ``near_copy``'s embedding ramp starts there,
-so a paraphrase of the best post earns less than a post of one's own. Every detector and the
-embedder see the reply, the references and the prompt in one form (``text.canonical``):
-invisible characters cannot hide a copy. An empty reply is 0.
+so a paraphrase of the best post earns less than a post of one's own. Similarity is measured
+on the reply's own words (runs of seven words lifted from a reference are left out), so a
+sentence spliced from the best post earns nothing by itself; and engagement is scaled by how
+much the post is about this article (its cosine to the title and description), so a
+well-liked post about another article (a transfer neighbour) is not paid on this one. Every
+detector and the embedder see the reply, the references and the prompt in one form
+(``text.canonical``): invisible characters cannot hide a copy. An empty reply is 0.
 """
 
 from __future__ import annotations
@@ -129,6 +133,13 @@ class WalterConfig(vf.TasksetConfig):
     sim_copy: float = 0.85
     """Cosine at which closeness to a post is back to 0 and the embedding copy penalty starts
     (full at 0.97)."""
+    topic_low: float = 0.25
+    """Cosine to the article (title and description) at or below which a post is off topic
+    and earns no engagement (about the 95th percentile for a real post and another article:
+    0.24)."""
+    topic_high: float = 0.45
+    """Cosine to the article from which a post is fully on topic (a real post about its own
+    article: median 0.52; hand-written honest posts: 0.75 or more)."""
     max_graphemes: int = MAX_GRAPHEMES
     """Post length limit in graphemes (Bluesky: 300)."""
     with_description: bool = True
@@ -140,6 +151,8 @@ class WalterConfig(vf.TasksetConfig):
             raise ValueError(f"transfer_k must be in 0..{SHIPPED_TRANSFER_K}")
         if not -1.0 <= self.sim_low < self.sim_high < self.sim_copy <= 1.0:
             raise ValueError("need -1 <= sim_low < sim_high < sim_copy <= 1")
+        if not -1.0 <= self.topic_low < self.topic_high <= 1.0:
+            raise ValueError("need -1 <= topic_low < topic_high <= 1")
         if self.min_posts < 1 or self.max_graphemes < 1:
             raise ValueError("min_posts and max_graphemes must be >= 1")
         return self
@@ -174,6 +187,8 @@ class RewardParams(BaseModel):
     sim_low: float = 0.30
     sim_high: float = 0.72
     sim_copy: float = 0.85
+    topic_low: float = 0.25
+    topic_high: float = 0.45
     transfer: TransferMode = "max"
     author_baseline: bool = True
     weight_centre: float = 0.0
@@ -194,6 +209,14 @@ class WalterData(vf.TaskData):
 
 
 # --- the task ---------------------------------------------------------------------------
+
+
+OWN_WORDS_RUN = 7  # words in a run lifted from a reference post that similarity ignores
+
+
+def own_prose(text: str, references: list[str]) -> str:
+    """The reply's prose without the runs it lifted from ``references``."""
+    return hacks.strip_copied(text, references, OWN_WORDS_RUN)[0]
 
 
 def reply_text(trace: vf.Trace) -> str:
@@ -226,15 +249,34 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
         texts = [p.text for p in self.data.posts] + [p["text"] for p, _ in self._transfer_posts()]
         return [units.canonical(t) for t in texts]
 
-    def _similarities(self, text: str) -> np.ndarray:
-        """Cosine of the reply to each reference, on prose (links removed; 0 if none left)."""
+    def _similarities(self, text: str, own_words: bool = True) -> np.ndarray:
+        """Cosine of the reply to each reference, on prose (links removed; 0 if none left).
+
+        ``own_words``: runs of ``OWN_WORDS_RUN`` words lifted from a reference are left out
+        first, so a sentence spliced from the best post earns nothing by itself (the copy
+        detectors see the whole reply)."""
         refs = [units.prose(r) for r in self.references()]
         sims = np.zeros(len(refs))
-        mine = units.prose(text)
+        mine = own_prose(text, self.references()) if own_words else units.prose(text)
         keep = [i for i, r in enumerate(refs) if r]
         if mine and keep:
             sims[keep] = self._embedder().similarity([mine], [refs[i] for i in keep])[0]
         return sims
+
+    def article(self) -> str:
+        """What the post is about: the article's title and description, canonical."""
+        return units.canonical(f"{self.data.title}. {self.data.description}".strip())
+
+    def topic_of(self, text: str) -> float:
+        """On topic, in [0, 1]: the cosine of the reply's own words to the article, ramped from
+        ``topic_low`` (0) to ``topic_high`` (1). Resembling a well-liked post about another
+        article (a transfer neighbour) is not a post about this one."""
+        mine = own_prose(text, self.references())
+        if not mine:
+            return 0.0
+        s = self.data.reward_params
+        cos = float(self._embedder().similarity([mine], [self.article()])[0][0])
+        return hacks.ramp(cos, s.topic_low, s.topic_high)
 
     def _sources(self) -> list[str]:
         """What the prompt showed: pasting any of it is prompt echo."""
@@ -245,17 +287,21 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
 
     @vf.reward(weight=1.0)
     async def engagement(self, trace: vf.Trace) -> float:
-        """RLNVR: closeness to the posts that did better than this URL's base rate, in [0, 1]."""
+        """RLNVR: closeness to the posts that did better than this URL's base rate, in [0, 1],
+        times how much the post is about this article (``topic_of``)."""
         text = reply_text(trace)
         if hacks.is_blank(text) or not self.data.posts:
             return 0.0
-        sims = self._similarities(text)
+        topic = self.topic_of(text)
+        if topic == 0:
+            return 0.0
+        sims, whole = self._similarities(text), self._similarities(text, own_words=False)
         s = self.data.reward_params
         own = len(self.data.posts)
         transfer = self._transfer_posts()
         field = "weight" if s.author_baseline else "raw"
         own_values = [getattr(p, field) for p in self.data.posts]
-        return engagement_reward(
+        return topic * engagement_reward(
             sims[:own],
             engagement_values(own_values, s.weight_centre, s.weight_scale),
             low=s.sim_low,
@@ -267,6 +313,8 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
             ),
             transfer_relevance=[r for _, r in transfer],
             mode=s.transfer,
+            whole=whole[:own],
+            transfer_whole=whole[own:],
         )
 
     @vf.reward(weight=-1.0)
@@ -276,7 +324,7 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
         text = reply_text(trace)
         if hacks.is_blank(text):
             return 0.0
-        sims = self._similarities(text)
+        sims = self._similarities(text, own_words=False)
         s = self.data.reward_params
         best = float(sims.max()) if sims.size else None
         semantic = hacks.semantic_copy(best, start=s.sim_copy)
@@ -348,6 +396,12 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
         return float(self._similarities(text)[: len(self.data.posts)].max())
 
     @vf.metric
+    async def on_topic(self, trace: vf.Trace) -> float:
+        """``topic_of`` the reply: 0 off topic, 1 about this article."""
+        text = reply_text(trace)
+        return 0.0 if hacks.is_blank(text) else self.topic_of(text)
+
+    @vf.metric
     async def transfer_posts(self, trace: vf.Trace) -> float:
         """Posts about other articles this task transfers from (0 for multi-post URLs)."""
         return float(len(self._transfer_posts()))
@@ -373,6 +427,8 @@ class WalterTaskset(vf.Taskset[WalterTask, WalterConfig]):
             sim_low=cfg.sim_low,
             sim_high=cfg.sim_high,
             sim_copy=cfg.sim_copy,
+            topic_low=cfg.topic_low,
+            topic_high=cfg.topic_high,
             transfer=cfg.transfer,
             author_baseline=cfg.author_baseline,
             weight_centre=meta["weight_centre" if cfg.author_baseline else "raw_centre"],

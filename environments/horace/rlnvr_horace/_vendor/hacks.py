@@ -29,10 +29,14 @@ from .text import (
     graphemes,
     hashtags,
     links,
+    prose,
     visible_graphemes,
     word_ngrams,
+    word_spans,
     words,
 )
+
+_SPACE = regex.compile(r"\s+")
 
 BLUESKY_LIMIT = 300  # graphemes
 _LATIN = regex.compile(r"\p{Latin}")
@@ -193,17 +197,50 @@ def prompt_echo(
     tokens = words(text)
     if not tokens:
         return 0.0
+    covered = _covered(tokens, sources, n, shrink=True)
+    return ramp(sum(covered) / len(tokens), *coverage)
+
+
+def _covered(
+    tokens: list[str], sources: Iterable[str | None], n: int, shrink: bool = False
+) -> list[bool]:
+    """Which ``tokens`` lie in a run of ``n`` consecutive words also found in one source
+    (``shrink``: ``n`` shrinks to a shorter source's length)."""
     covered = [False] * len(tokens)
     for source in sources:
         src = words(source)
-        if not src:
+        k = min(n, len(src)) if shrink else n
+        if not src or len(src) < k:
             continue
-        k = min(n, len(src))
         known = set(word_ngrams(src, k))
         for i, gram in enumerate(word_ngrams(tokens, k)):
             if gram in known:
                 covered[i : i + k] = [True] * k
-    return ramp(sum(covered) / len(tokens), *coverage)
+    return covered
+
+
+def strip_copied(text: str | None, sources: Iterable[str | None], run: int) -> tuple[str, float]:
+    """``prose(text)`` without every run of ``run`` or more consecutive words that also occurs
+    in one of ``sources`` (case ignored), and the share of its words removed.
+
+    What a similarity reward should embed: the words the writer wrote. A pasted headline
+    or a sentence lifted from the best post would otherwise move the embedding toward the
+    reference for free; writing about the same subject in one's own words is untouched.
+    """
+    kept = prose(text)
+    spans = word_spans(kept)
+    if not spans:
+        return kept, 0.0
+    covered = _covered([kept[a:b].casefold() for a, b in spans], sources, run)
+    if not any(covered):
+        return kept, 0.0
+    pieces, start = [], 0
+    for (a, b), gone in zip(spans, covered, strict=True):
+        if gone:
+            pieces.append(kept[start:a])
+            start = b
+    pieces.append(kept[start:])
+    return _SPACE.sub(" ", "".join(pieces)).strip(), sum(covered) / len(spans)
 
 
 def near_copy(

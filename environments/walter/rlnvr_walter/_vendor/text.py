@@ -44,9 +44,7 @@ _INVISIBLE = regex.compile(
     r"(?!(?<=\p{Extended_Pictographic})\uFE0F)[\p{Default_Ignorable_Code_Point}]"
     r"|[^\P{Cc}\n\t\r]"  # control characters but newline, tab and carriage return
 )
-_STRAY_MARKS = regex.compile(
-    r"(?:^|(?<=[\s\p{P}\p{S}\p{Z}])(?<!\p{Extended_Pictographic}))\p{M}+"
-)
+_STRAY_MARKS = regex.compile(r"(?:^|(?<=[\s\p{P}\p{S}\p{Z}])(?<!\p{Extended_Pictographic}))\p{M}+")
 _STACKED_MARKS = regex.compile(rf"\P{{M}}\p{{M}}{{{MAX_STACKED_MARKS + 1},}}")
 _HSPACE = regex.compile(r"[^\S\n]+")
 _LINE_END_SPACE = regex.compile(r" ?\n ?")
@@ -133,6 +131,11 @@ def prose(text: str | None) -> str:
 def words(text: str | None) -> list[str]:
     """Lower-cased word tokens, links excluded (a URL is not prose)."""
     return [w.casefold() for w in _WORD.findall(without_links(text))]
+
+
+def word_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each word token of ``text`` as it is (links not removed)."""
+    return [m.span() for m in _WORD.finditer(text)]
 
 
 def hashtags(text: str | None) -> list[str]:
