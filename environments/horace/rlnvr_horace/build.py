@@ -18,6 +18,10 @@ LITERATURE_DIR (default ``data/samples/literature``) is read with
   ``d_own`` and ``d_other``. Per length because a short text's features are noisier
   estimates, so it lies further from every signature: calibrated at one length, the reward
   would pay for writing longer (a policy trained that way learned exactly that);
+- ``delta.json``: Burrows' Delta over the same chunks (``rlnvr_horace.burrows_delta``: the
+  ``--n-mfw`` most frequent words, their means and spreads, each author's centroid) and, per
+  author and length, the quantiles of the Delta margin toward the author of other authors'
+  chunks, which the ``delta`` reward reads;
 - ``classifier.json``: a multinomial logistic regression over the same chunks' cadence features
   (``rlnvr_horace.style_classifier``: fitted here with scikit-learn, evaluated with numpy);
 - ``ngrams.npz``: hashed word 6-grams of every author's sample text, targets or not, for the
@@ -45,6 +49,7 @@ import numpy as np
 
 from rlnvr_horace._vendor.atomic import atomic_write_text
 from rlnvr_horace._vendor.literature import Document, read_corpus
+from rlnvr_horace.burrows_delta import DeltaCentroids, DeltaModel, fit_delta
 from rlnvr_horace.calibration import quantiles
 from rlnvr_horace.chunk_features import cadence_extractor, corpus_features
 from rlnvr_horace.chunks import chunk_documents, spread
@@ -135,6 +140,40 @@ def task_rows(found: dict[str, list[dict]], authors: list[str], per_author: int)
     return [found[a][i] for a in authors for i in spread(len(found[a]), per_author)]
 
 
+def calibration_chunks(targets: list[Document], words: int) -> tuple[list, np.ndarray]:
+    """Up to ``CALIBRATION_CHUNKS`` chunks of ``words`` words per author, spread over their
+    text (the same cap for everyone, so that other authors weigh alike), and their authors."""
+    by_author = defaultdict(list)
+    for chunk in chunk_documents(targets, words):
+        by_author[DISPLAY.get(chunk.author, chunk.author)].append(chunk)
+    picks = [(cs, spread(len(cs), CALIBRATION_CHUNKS)) for cs in by_author.values()]
+    chunks = [cs[i] for cs, indices in picks for i in indices]
+    return chunks, np.array([DISPLAY.get(c.author, c.author) for c in chunks])
+
+
+def build_delta(targets: list[Document], chunks: list, authors: list[str], n_mfw: int) -> dict:
+    """The Delta space (``n_mfw`` most frequent words of ``chunks``) and author centroids, and
+    per author and length in :data:`CALIBRATION_WORDS` the quantiles of the Delta margin
+    toward the author of the other authors' chunks (``margin``) and the median margin of the
+    author's own chunks (``m_own``), as ``DeltaModel.to_json`` writes them."""
+    texts = [c.text for c in chunks]
+    space = fit_delta(texts, n_mfw)
+    centroids = DeltaCentroids.fit(space.zscores(texts), authors)
+    calibration: dict[str, dict] = {
+        a: {"words": [], "margin": [], "m_own": []} for a in centroids.authors
+    }
+    for words in CALIBRATION_WORDS:
+        picked, who = calibration_chunks(targets, words)
+        d = centroids.distances(space.zscores([c.text for c in picked]))
+        for j, author in enumerate(centroids.authors):
+            margin = np.median(np.delete(d, j, axis=1), axis=1) - d[:, j]
+            cal = calibration[author]
+            cal["words"].append(words)
+            cal["margin"].append(quantiles(margin[who != author]))
+            cal["m_own"].append(round(float(np.median(margin[who == author])), 6))
+    return DeltaModel(space, centroids, calibration).to_json()
+
+
 def calibrate(targets: list[Document], signatures: dict, s: BuildSettings) -> dict[str, dict]:
     """Per target author and length in :data:`CALIBRATION_WORDS`, from up to
     ``CALIBRATION_CHUNKS`` chunks per author of that length spread over their text (the same
@@ -146,12 +185,7 @@ def calibrate(targets: list[Document], signatures: dict, s: BuildSettings) -> di
     keys = ("words", "distance", "margin", "d_own", "d_other")
     out: dict[str, dict] = {a: {k: [] for k in keys} for a in signatures}
     for words in CALIBRATION_WORDS:
-        by_author = defaultdict(list)
-        for chunk in chunk_documents(targets, words):
-            by_author[DISPLAY.get(chunk.author, chunk.author)].append(chunk)
-        picks = [(cs, spread(len(cs), CALIBRATION_CHUNKS)) for cs in by_author.values()]
-        chunks = [cs[i] for cs, indices in picks for i in indices]
-        authors = np.array([DISPLAY.get(c.author, c.author) for c in chunks])
+        chunks, authors = calibration_chunks(targets, words)
         rows = corpus_features(chunks, s.model, s.backend, s.cache)
         names = list(signatures)
         dist = np.array([[signature_distance(r, signatures[a]) for a in names] for r in rows])
@@ -179,6 +213,7 @@ class BuildSettings:
     c: float = 0.03  # the classifier's inverse L2 penalty
     z_clip: float = 4.0  # cap on standardised features
     cache: Path | None = None  # chunk features, keyed by model, feature set and text
+    n_mfw: int = 100  # most frequent words in the Delta space
 
 
 def build_data(src: Path, out: Path, settings: BuildSettings = BuildSettings()) -> str:
@@ -209,12 +244,14 @@ def build_data(src: Path, out: Path, settings: BuildSettings = BuildSettings()) 
         for a, sig in signatures.items()
     }
     classifier = fit(rows, chunk_authors, c=s.c, z_clip=s.z_clip, meta=meta)
+    delta = build_delta(targets, chunks, chunk_authors, s.n_mfw)
 
     out.mkdir(parents=True, exist_ok=True)
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in tasks)
     atomic_write_text(out / "tasks.jsonl", lines)
     save_signatures(out / "signatures.json", signatures)
     save_classifier(out / "classifier.json", classifier)
+    atomic_write_text(out / "delta.json", json.dumps(delta, sort_keys=True) + "\n")
     texts: dict[str, list[str]] = defaultdict(list)
     for doc in documents:
         texts[author_of(doc)].append(doc.text)
@@ -243,10 +280,13 @@ def build_data(src: Path, out: Path, settings: BuildSettings = BuildSettings()) 
     return "\n".join(report)
 
 
+DATA_FORMAT = 2  # bumped when build_data writes new files (2: delta.json), so stores rebuild
+
+
 def corpus_digest(src: Path, model: str, backend: str) -> str:
-    """sha256 over the corpus's files (names and bytes) and the scoring model: the key of the
-    data built from it."""
-    digest = hashlib.sha256(f"{model}\0{backend}\0".encode())
+    """sha256 over the corpus's files (names and bytes), the scoring model and
+    :data:`DATA_FORMAT`: the key of the data built from it."""
+    digest = hashlib.sha256(f"{DATA_FORMAT}\0{model}\0{backend}\0".encode())
     files = [src] if src.is_file() else sorted(p for p in src.rglob("*") if p.is_file())
     for path in files:
         digest.update(str(path.relative_to(src) if path != src else path.name).encode() + b"\0")
@@ -265,6 +305,7 @@ def main() -> None:
     parser.add_argument("--per-author", type=int, default=8, help="openings per author")
     parser.add_argument("--c", type=float, default=0.03, help="classifier's inverse L2 penalty")
     parser.add_argument("--z-clip", type=float, default=4.0, help="cap on standardised features")
+    parser.add_argument("--n-mfw", type=int, default=100, help="most frequent words for Delta")
     parser.add_argument("--cache", type=Path, default=Path("runs") / "horace_features.jsonl")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (1: a busy CPU)")
     args = parser.parse_args()
@@ -274,7 +315,7 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     settings = BuildSettings(
         args.model, args.backend, args.chunk_words, args.min_words, args.per_author, args.c,
-        args.z_clip, args.cache,
+        args.z_clip, args.cache, args.n_mfw,
     )  # fmt: skip
     print(build_data(args.src, args.out, settings))
 

@@ -99,3 +99,42 @@ class DeltaCentroids:
     def predict(self, z: np.ndarray) -> list[str]:
         """The author with the smallest Delta, for each text."""
         return [self.authors[j] for j in self.distances(z).argmin(axis=1)]
+
+
+@dataclass(frozen=True)
+class DeltaModel:
+    """A fitted Delta space and its author centroids: what the reward's ``delta`` reads.
+
+    ``margin`` is the cadence margin's twin in word habits: the text's median Delta to the
+    other authors minus its Delta to the target, above 0 when its function-word profile is
+    nearer the target than to the typical other author. ``calibration`` holds, per author and
+    length, the quantiles of that margin for *other* authors' chunks
+    (``rlnvr_horace.calibration.margin_score`` reads them as it reads the cadence margin's).
+    """
+
+    space: DeltaSpace
+    centroids: DeltaCentroids
+    calibration: dict[str, dict]
+
+    def margin(self, text: str | Bag, author: str) -> float:
+        d = self.centroids.distances(self.space.zscores([text]))[0]
+        j = self.centroids.authors.index(author)
+        return float(np.median(np.delete(d, j)) - d[j])
+
+    def to_json(self) -> dict:
+        return {
+            "vocabulary": list(self.space.vocabulary),
+            "mean": [round(float(x), 9) for x in self.space.mean],
+            "std": [round(float(x), 9) for x in self.space.std],
+            "authors": list(self.centroids.authors),
+            "centroids": [[round(float(x), 6) for x in row] for row in self.centroids.centroids],
+            "calibration": self.calibration,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> DeltaModel:
+        space = DeltaSpace(
+            tuple(data["vocabulary"]), np.asarray(data["mean"]), np.asarray(data["std"])
+        )
+        centroids = DeltaCentroids(tuple(data["authors"]), np.asarray(data["centroids"]))
+        return cls(space, centroids, data["calibration"])
