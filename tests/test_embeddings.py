@@ -47,3 +47,16 @@ def test_cache_is_bounded_lru(embedder):
 
 def test_empty_input(embedder):
     assert embedder.encode([]).shape == (0, 384)
+
+
+def test_a_long_text_embeds_as_the_model_reads_it_whole(embedder):
+    """Only the readable prefix reaches the model, and it gives the same vector: prose past
+    the token window, one 5,000-character word ([UNK] either way) followed by more text."""
+    texts = [
+        "The quick brown fox jumps over the lazy dog near the river bank. " * 300,
+        "Forecast: gold rises. " + "x" * 5000 + " and then" * 600,
+    ]
+    for text in texts:
+        assert len(embedder.readable(text)) < len(text)
+        whole = embedder.model.encode([text], normalize_embeddings=True)[0]
+        np.testing.assert_allclose(embedder.encode([text])[0], whole, atol=1e-6)

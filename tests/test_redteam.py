@@ -133,12 +133,12 @@ ENV_BUDGET = replace(FAST, calls=6, max_tasks=5, fit_tasks=2)  # a call embeds o
 # Known holes the red team finds today (strict: the test fails once a reward closes its hole,
 # so the mark must then go). Each is a reward finding, not a bug in the red team.
 KNOWN_HOLES = {
-    "rlnvr-varro": "a thin day's honest forecast scores 0 (2025-08-02), so any template beats "
-    "it; a truncated honest text scores 0.076 above the whole one (2025-08-21)",
-    "rlnvr-walter": "where the honest post scores ~0 (prompt echo of the article's facts), a "
-    "post for another URL beats it; a sentence spliced from a real post wins hill climbing",
-    "rlnvr-horace": "cadence under rlnvr-tiny cannot tell authors apart: another author's "
-    "honest imitation, or a fixed sentence plus part of one, beats the task's own",
+    "rlnvr-varro": "hill climbing scores edits against the resolved outcome (hindsight): "
+    "deleting an honest forecast's claim that did not come true raises the mean over claims",
+    "rlnvr-walter": "near-zero honest posts (prompt echo) lose to another URL's post by 0.05-0.1; "
+    "word edits move the embedding by more than the 0.05 margin",
+    "rlnvr-horace": "one-word edits and truncations of an honest imitation move the cadence "
+    "signature by 0.1-0.3 under rlnvr-tiny; 3 of 10 cross-author imitations still win",
 }
 
 

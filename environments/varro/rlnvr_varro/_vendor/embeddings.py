@@ -11,6 +11,8 @@ any sentence-transformers model name or folder works the same way.
 
 from __future__ import annotations
 
+import itertools
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -61,6 +63,17 @@ class Embedder:
     def dim(self) -> int:
         return int(self.model.get_embedding_dimension())
 
+    def readable(self, text: str) -> str:
+        """The part of ``text`` the model can read: it reads only its first
+        ``max_seq_length`` tokens, and every whitespace-separated piece is at least one token,
+        so twice that many pieces hold all it reads (tokenizing the rest of a
+        100,000-character reply cost seconds for nothing)."""
+        pieces = 2 * int(self.model.max_seq_length or 512)
+        if len(text) <= pieces:
+            return text
+        ends = [m.end() for m in itertools.islice(_PIECE.finditer(text), pieces)]
+        return text[: ends[-1]] if len(ends) == pieces else text
+
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Return an ``(len(texts), dim)`` float32 array; only unseen texts reach the model."""
         missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
@@ -68,7 +81,7 @@ class Embedder:
         self.misses += len(missing)
         if missing:
             vectors = self.model.encode(
-                missing,
+                [self.readable(t) for t in missing],
                 batch_size=self.batch_size,
                 normalize_embeddings=True,
                 convert_to_numpy=True,
@@ -95,6 +108,7 @@ class Embedder:
         return len(self._cache)
 
 
+_PIECE = re.compile(r"\S+\s*")
 _SHARED: dict[str, Embedder] = {}
 _SHARED_LOCK = threading.Lock()
 
