@@ -26,12 +26,17 @@ HELP = (
 
 
 def _config(args: list[str]):
-    from pydantic_config import cli
+    from pydantic import ConfigDict
+    from pydantic_config import BaseConfig, cli
 
-    from rlnvr.trainers.config import TrainConfig
+    from rlnvr.trainers.config import EnvSection
     from rlnvr.trainers.redteam import FAMILIES, FULL
 
-    class RedteamConfig(TrainConfig):
+    class RedteamConfig(BaseConfig):
+        # a training config's other sections ([model], [trainer], ...) are the trainer's
+        model_config = ConfigDict(extra="ignore")
+
+        env: EnvSection = EnvSection()
         calls: int = FULL.calls
         """Reward calls per evaluated task, per family, per seed."""
         seeds: list[int] = list(FULL.seeds)
