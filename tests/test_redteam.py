@@ -132,9 +132,8 @@ ENV_BUDGET = replace(FAST, calls=6, max_tasks=5, fit_tasks=2)  # a call embeds o
 
 # Known holes the red team finds today (strict: the test fails once a reward closes its hole,
 # so the mark must then go). Each is a reward finding, not a bug in the red team.
+ENVIRONMENTS = ("rlnvr-varro", "rlnvr-walter", "rlnvr-horace")
 KNOWN_HOLES = {
-    "rlnvr-varro": "hill climbing scores edits against the resolved outcome (hindsight): "
-    "deleting an honest forecast's claim that did not come true raises the mean over claims",
     "rlnvr-walter": "near-zero honest posts (prompt echo) lose to another URL's post by 0.05-0.1; "
     "word edits move the embedding by more than the 0.05 margin",
     "rlnvr-horace": "one-word edits and truncations of an honest imitation move the cadence "
@@ -146,8 +145,13 @@ KNOWN_HOLES = {
 @pytest.mark.parametrize(
     "env_id",
     [
-        pytest.param(env, marks=pytest.mark.xfail(strict=True, reason=reason))
-        for env, reason in KNOWN_HOLES.items()
+        pytest.param(
+            env,
+            marks=[pytest.mark.xfail(strict=True, reason=KNOWN_HOLES[env])]
+            if env in KNOWN_HOLES
+            else [],
+        )
+        for env in ENVIRONMENTS
     ],
 )
 def test_red_team_finds_nothing_on_the_environment(env_id):

@@ -40,7 +40,11 @@ advantage no policy has. There, task t is attacked only with what existed before
 honest texts of earlier tasks (``perturb``, ``cross_task``, template candidates), and a
 template fitted on earlier training tasks, one fit per evaluated task (with C/|F| candidate
 evaluations, so the family still costs C calls per task); with no earlier training task the
-template is the first generic sentence, unfitted.
+template is the first generic sentence, unfitted. Hill climbing on t's own reward would be
+an oracle there (the reward is t's outcome, which no forecaster has when it writes), so the
+climb starts from t's honest text and takes as its objective the mean reward over the
+``RECENT`` latest earlier training tasks (edits that a policy trained on the days before
+could have learned), and its best text is then scored on t.
 """
 
 from __future__ import annotations
@@ -70,6 +74,7 @@ FAMILIES = ("templates", "perturb", "cross_task", "hill_climb")
 MU, LAMBDA = 4, 8  # survivors and children per generation of the climb
 TOP_SOURCES = 4  # sources the perturb family perturbs
 BATCH = 16  # texts scored concurrently per task (asyncio.gather)
+RECENT = 2  # earlier tasks a dated hill climb optimises on
 
 
 @dataclass(frozen=True)
@@ -221,11 +226,20 @@ class Search:
     async def hill_climb(self, task: vf.Task, rng: random.Random) -> Attempt:
         pool = Pool.of([prompt_text(task), *references(task), self.honest[task.key]])
         start = [self.honest[task.key], rng.choice(pool.sentences)]
+        on = [task]
+        if self.period is not None:  # dated: climb on the latest earlier tasks, not on t
+            on = sorted(
+                (t for t in self.train if self.earlier(t.key, task)),
+                key=lambda t: self.period[t.key],
+            )[-RECENT:]
+            if not on:
+                return (await self.scorer.many(task, [self.honest[task.key]]))[0]
 
         async def reward(texts: list[str]) -> list[float]:
-            return [a.score.reward for a in await self.scorer.many(task, texts)]
+            per_task = await asyncio.gather(*(self.scorer.many(t, texts) for t in on))
+            return [fmean(a[i].score.reward for a in per_task) for i in range(len(texts))]
 
-        text, _ = await evolve(reward, start, pool, self.budget.calls, rng)
+        text, _ = await evolve(reward, start, pool, max(2, self.budget.calls // len(on)), rng)
         return (await self.scorer.many(task, [text]))[0]
 
     async def family(self, name: str) -> dict[str, Attempt]:
