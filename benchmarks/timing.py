@@ -8,22 +8,62 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
 Step = Callable[[], object]
+Work = Callable[[], float]
+
+
+def _rounds(steps: dict[str, Step], repeats: int, rounds: int) -> dict[str, list[tuple]]:
+    """Per step, one (seconds per call, its calls' return values) per round, the steps
+    taking turns in every round after one warm-up call each (which also compiles)."""
+    for step in steps.values():
+        step()
+    samples: dict[str, list[tuple]] = {name: [] for name in steps}
+    for _ in range(rounds):
+        for name, step in steps.items():
+            start = time.perf_counter()
+            results = [step() for _ in range(repeats)]
+            samples[name].append(((time.perf_counter() - start) / repeats, results))
+    return samples
 
 
 def interleaved(steps: dict[str, Step], repeats: int, rounds: int) -> dict[str, float]:
     """Median over ``rounds`` of each step's mean time, the steps taking turns in every
     round, so load from other processes on a shared machine hits them all alike."""
-    for step in steps.values():
-        step()  # warm-up (and compilation)
-    samples: dict[str, list[float]] = {name: [] for name in steps}
-    for _ in range(rounds):
-        for name, step in steps.items():
-            start = time.perf_counter()
-            for _ in range(repeats):
-                step()
-            samples[name].append((time.perf_counter() - start) / repeats)
-    return {name: float(np.median(t)) for name, t in samples.items()}
+    samples = _rounds(steps, repeats, rounds)
+    return {name: float(np.median([t for t, _ in s])) for name, s in samples.items()}
+
+
+class Rate(NamedTuple):
+    per_second: float  # median over rounds of the round's work / the round's time
+    seconds: float  # median over rounds of the time per call
+
+
+def interleaved_rates(steps: dict[str, Work], repeats: int, rounds: int) -> dict[str, Rate]:
+    """Each step's work per second and time per call, medians over ``rounds``, where a
+    call returns the work it did (tokens generated, say): for steps whose work varies from
+    call to call, as sampled completions that stop at different lengths do. The steps take
+    turns as in :func:`interleaved`."""
+    samples = _rounds(steps, repeats, rounds)
+    return {
+        name: Rate(
+            float(np.median([sum(work) / (t * len(work)) for t, work in s])),
+            float(np.median([t for t, _ in s])),
+        )
+        for name, s in samples.items()
+    }
+
+
+def set_torch_threads(threads: int) -> int:
+    """``torch.set_num_threads(threads)`` unless 0; returns the count torch will use. On a
+    machine shared with other busy processes torch's OpenMP threads stall each other (a
+    2-thread step was ~13x slower than a 1-thread one here while another job held both
+    cores), so the torch sides take ``--torch-threads 1`` there."""
+    import torch
+
+    if threads > 0:
+        torch.set_num_threads(threads)
+    return torch.get_num_threads()

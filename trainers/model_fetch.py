@@ -44,6 +44,9 @@ class Fetchable:
     licence: str
     upstream: str  # where the weights come from, for the model card
     summary: str  # what it is and what it is good for, for the model card
+    # Held-out bits per byte (rlnvr.trainers.byte_perplexity), measured once on the converted
+    # folder: scoring takes minutes and needs the project's data, so a fetch only states it.
+    heldout_bits_per_byte: float | None = None
 
 
 FETCHABLE: dict[str, Fetchable] = {
@@ -57,8 +60,14 @@ FETCHABLE: dict[str, Fetchable] = {
         summary="SmolLM2-135M-Instruct, Hugging Face's 135M-parameter instruction-tuned Llama "
         "model: follows short instructions and answers in a sentence or two; weak at "
         "arithmetic, facts and anything long.",
+        heldout_bits_per_byte=1.372,
     ),
 }
+# rlnvr-tiny's held-out bits per byte, measured the same way, for the cards to compare with.
+BUNDLED_HELDOUT_BITS_PER_BYTE = 1.562
+HELDOUT_COMMAND = (
+    "python -m rlnvr.trainers.byte_perplexity --data ../shared/data rlnvr-tiny {name}"
+)
 
 
 class FetchError(RuntimeError):
@@ -268,7 +277,7 @@ hub. {provenance}
 | architecture | {gguf.architecture}, {gguf.parameters:,} parameters |
 | parameters by storage type in the GGUF | {storage} |
 | weights here | fp32 safetensors from the GGUF (a tied `lm_head` left out: loaders tie it) |
-
+{_heldout_row(name, entry)}
 ## Use
 
 ```python
@@ -280,6 +289,19 @@ model, tokenizer = load_torch("{name}")  # transformers, same weights
 
 or `--model.path {name}` / `--model {name}` with any `rlnvr` command that takes a model.
 """
+
+
+def _heldout_row(name: str, entry: Fetchable) -> str:
+    """The card's held-out bits-per-byte row next to rlnvr-tiny's, or nothing if unmeasured."""
+    if entry.heldout_bits_per_byte is None:
+        return ""
+    return (
+        f"| held-out bits per byte | **{entry.heldout_bits_per_byte:.3f}** (rlnvr-tiny: "
+        f"{BUNDLED_HELDOUT_BITS_PER_BYTE:.3f}; lower is better) on rlnvr-tiny's held-out "
+        "pretraining text (2% of its novels, headlines and posts, 647 kB), each model with its "
+        "own tokenizer in 256-token blocks, MLX fp32; bytes, not tokens, since the tokenizers "
+        f"differ. Measured once: `{HELDOUT_COMMAND.format(name=name)}` |\n"
+    )
 
 
 def _bits(kind: str) -> str:

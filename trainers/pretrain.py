@@ -97,6 +97,15 @@ def tokenize_split(pieces: list[Piece], tokenizer) -> np.ndarray:
     return np.asarray(ids, dtype=np.int32)
 
 
+def split_pieces(pieces: list[Piece], heldout_percent: float) -> tuple[list[Piece], list[Piece]]:
+    """Training pieces and held-out plain-text pieces, by key hash. A chat example is held
+    out with the text it was made from, so nothing leaks across."""
+    held = [is_heldout(p.key.removesuffix(":chat"), heldout_percent) for p in pieces]
+    train = [p for p, h in zip(pieces, held, strict=False) if not h]
+    val = [p for p, h in zip(pieces, held, strict=False) if h and p.text]
+    return train, val
+
+
 def prepare(cfg: PretrainConfig, work: Path):
     """Corpus -> tokenizer -> token streams; cached in ``work`` so a resume skips it."""
     from transformers import AutoTokenizer
@@ -106,10 +115,7 @@ def prepare(cfg: PretrainConfig, work: Path):
         data = np.load(cache)
         return AutoTokenizer.from_pretrained(str(tok_dir)), data["train"], data["val"]
     pieces = build_corpus(Path(cfg.data_dir), cfg.headline_cutoff)
-    # A chat example is held out with the text it was made from, so nothing leaks across.
-    held = [is_heldout(p.key.removesuffix(":chat"), cfg.heldout_percent) for p in pieces]
-    train = [p for p, h in zip(pieces, held, strict=False) if not h]
-    val = [p for p, h in zip(pieces, held, strict=False) if h and p.text]
+    train, val = split_pieces(pieces, cfg.heldout_percent)
     plain = (p.text or " ".join(c for _, c in p.messages) for p in train)
     tokenizer = train_tokenizer(plain, cfg.vocab_size)
     train_ids, val_ids = tokenize_split(train, tokenizer), tokenize_split(val, tokenizer)

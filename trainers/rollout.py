@@ -62,11 +62,17 @@ class Tempered(nn.Module):
         return self.inner(inputs, cache=cache, **kwargs) / self.temperature
 
 
-def prompt_ids(tokenizer, task: vf.Task) -> list[int]:
-    messages = [
+def chat_messages(task: vf.Task) -> list[dict[str, str]]:
+    """The task's prompt as plain chat-template messages (what any trainer's template takes)."""
+    return [
         {"role": m.role, "content": content_text(m.content)} for m in prompt_messages(task.data)
     ]
-    text = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+
+
+def prompt_ids(tokenizer, task: vf.Task) -> list[int]:
+    text = tokenizer.apply_chat_template(
+        chat_messages(task), add_generation_prompt=True, tokenize=False
+    )
     return tokenizer.encode(text, add_special_tokens=False)
 
 

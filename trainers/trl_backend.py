@@ -28,7 +28,6 @@ import verifiers.v1 as vf
 from accelerate import PartialState
 from datasets import Dataset
 from trl import GRPOConfig
-from verifiers.v1.types import content_text
 
 from rlnvr.trainers.config import TrainConfig
 from rlnvr.trainers.curriculum import Curriculum
@@ -37,8 +36,8 @@ from rlnvr.trainers.gspo import GRPO_CLIP
 from rlnvr.trainers.hack_monitor import HackMonitor
 from rlnvr.trainers.jsonl_log import JsonlLog, read_rows, trim_after
 from rlnvr.trainers.models import load_mlx, load_torch
+from rlnvr.trainers.rollout import chat_messages
 from rlnvr.trainers.tasksets import load_tasks
-from rlnvr.trainers.traces import prompt_messages
 from rlnvr.trainers.trainer import LORA_ABOVE_PARAMS, split_tasks
 from rlnvr.trainers.trl_curriculum import (
     CURRICULUM_FILE,
@@ -65,10 +64,7 @@ def task_dataset(tasks: list[vf.Task]) -> Dataset:
     (``rollout.prompt_ids``: system prompt, then the user turns) and its ``task_key``."""
     rows = [
         {
-            "prompt": [
-                {"role": m.role, "content": content_text(m.content)}
-                for m in prompt_messages(t.data)
-            ],
+            "prompt": chat_messages(t),
             "task_key": t.key,
         }
         for t in tasks
