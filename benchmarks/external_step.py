@@ -53,7 +53,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from timing import interleaved, set_torch_threads
+from timing import chosen_sides, interleaved, set_torch_threads
 
 import rlnvr  # noqa: F401  (fast BLAS before mlx)
 from rlnvr.trainers.config import ModelConfig
@@ -412,9 +412,7 @@ def main() -> None:
     parser.add_argument("--sides", default=",".join(SIDES),
                         help=f"comma-separated sides to time, of {', '.join(SIDES)}")
     args = parser.parse_args()
-    sides = [s for s in args.sides.split(",") if s]
-    if unknown := set(sides) - set(SIDES):
-        parser.error(f"unknown sides: {', '.join(sorted(unknown))}")
+    sides = chosen_sides(parser, args.sides, SIDES)
     torch_threads = set_torch_threads(args.torch_threads)
 
     with tempfile.TemporaryDirectory() as workdir:

@@ -38,7 +38,7 @@ from collections.abc import Callable
 from typing import Any
 
 from external_step import LR, add_mlx_lora, mlx_lora_update, trl_trainer
-from timing import interleaved_rates, set_torch_threads
+from timing import chosen_sides, interleaved_rates, set_torch_threads
 
 import rlnvr  # noqa: F401  (fast BLAS before mlx)
 from rlnvr.rubrics.text import canonical, words
@@ -154,9 +154,7 @@ def main() -> None:
     parser.add_argument("--sides", default=",".join(SIDES),
                         help=f"comma-separated sides to time, of {', '.join(SIDES)}")
     args = parser.parse_args()
-    sides = [s for s in args.sides.split(",") if s]
-    if unknown := set(sides) - set(SIDES):
-        parser.error(f"unknown sides: {', '.join(sorted(unknown))}")
+    sides = chosen_sides(parser, args.sides, SIDES)
     threads = set_torch_threads(args.torch_threads)
     tasks = load_tasks(TASKSET)[: args.tasks]
     stats: list[dict] = []

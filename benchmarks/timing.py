@@ -6,8 +6,9 @@ import this module from their own folder.
 
 from __future__ import annotations
 
+import argparse
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -67,3 +68,11 @@ def set_torch_threads(threads: int) -> int:
     if threads > 0:
         torch.set_num_threads(threads)
     return torch.get_num_threads()
+
+
+def chosen_sides(parser: argparse.ArgumentParser, text: str, known: Sequence[str]) -> list[str]:
+    """The comma-separated ``--sides`` a benchmark times, each one of ``known``."""
+    sides = [s for s in text.split(",") if s]
+    if unknown := set(sides) - set(known):
+        parser.error(f"unknown sides: {', '.join(sorted(unknown))}")
+    return sides

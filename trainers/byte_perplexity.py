@@ -15,8 +15,9 @@ text token (the separators' are left out: they stand for no bytes) over the UTF-
 those tokens, divided by ln 2. The per-token perplexity over all predicted tokens is the
 number rlnvr-tiny's card gives (71.4), which checks the procedure.
 
-    .venv/bin/python -m rlnvr.trainers.byte_perplexity --data ../shared/data \\
-        rlnvr-tiny smollm2-135m
+    .venv/bin/python -m rlnvr.trainers.byte_perplexity --data DATA_DIR rlnvr-tiny smollm2-135m
+
+(``DATA_DIR``: the data folder rlnvr-tiny was pretrained from, the one ``rlnvr pretrain --data`` reads)
 
 prints (in ~15 minutes on 2 CPU cores, nearly all of them SmolLM2's)
 

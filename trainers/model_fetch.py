@@ -66,7 +66,7 @@ FETCHABLE: dict[str, Fetchable] = {
 # rlnvr-tiny's held-out bits per byte, measured the same way, for the cards to compare with.
 BUNDLED_HELDOUT_BITS_PER_BYTE = 1.562
 HELDOUT_COMMAND = (
-    "python -m rlnvr.trainers.byte_perplexity --data ../shared/data rlnvr-tiny {name}"
+    "python -m rlnvr.trainers.byte_perplexity --data DATA_DIR rlnvr-tiny {name}"
 )
 
 
