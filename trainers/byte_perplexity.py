@@ -17,7 +17,7 @@ number rlnvr-tiny's card gives (71.4), which checks the procedure.
 
     .venv/bin/python -m rlnvr.trainers.byte_perplexity --data DATA_DIR rlnvr-tiny smollm2-135m
 
-(``DATA_DIR``: the data folder rlnvr-tiny was pretrained from, the one ``rlnvr pretrain --data`` reads)
+(``DATA_DIR``: the data folder rlnvr-tiny was pretrained from, as ``rlnvr pretrain --data``)
 
 prints (in ~15 minutes on 2 CPU cores, nearly all of them SmolLM2's)
 
