@@ -9,6 +9,7 @@ closeness could be length alone. Here the base model (``--model.path`` of the co
 trained one (the first argument) write on the same held-out tasks with the same seed, with
 no stop token (every completion runs to ``--sampling.max-tokens``), and are scored by the
 taskset's own rewards. Prints every component for both, mean ± 95% CI over tasks.
+``rlnvr controls`` does this for any taskset at the base model's median length.
 """
 
 from __future__ import annotations
@@ -16,26 +17,7 @@ from __future__ import annotations
 import sys
 
 import rlnvr  # noqa: F401  (fast BLAS before mlx)
-from rlnvr.trainers.rollout import Tempered
-
-
-class NoStop(Tempered):
-    """The model with its stop tokens made impossible (their logits -inf), so that every
-    reply runs to the token budget and nothing after a stop token is read as reply."""
-
-    def __init__(self, model, stop_ids) -> None:
-        super().__init__(model, 1.0)
-        self.stop_ids = sorted(stop_ids)
-        self.stop_mask = None  # built on the first call, when the vocabulary size is known
-
-    def __call__(self, inputs, cache=None, **kwargs):
-        import mlx.core as mx
-
-        logits = self.inner(inputs, cache=cache, **kwargs)
-        if self.stop_mask is None:
-            ids = mx.array(self.stop_ids)
-            self.stop_mask = mx.zeros(logits.shape[-1], dtype=mx.bool_).at[ids].add(True)
-        return mx.where(self.stop_mask, -mx.inf, logits)
+from rlnvr.trainers.controls import NoStop
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 import rlnvr  # noqa: F401  (loads the fast BLAS before anything imports mlx)
-from rlnvr import cli_daily, cli_models, cli_redteam, cli_sample, cli_show
+from rlnvr import cli_controls, cli_daily, cli_models, cli_redteam, cli_sample, cli_show
 from rlnvr.registry import installed
 
 app = typer.Typer(
@@ -351,6 +351,7 @@ def _command_line() -> str:
 
 cli_daily.register(app)
 cli_show.register(app)
+cli_controls.register(app)
 cli_sample.register(app)
 cli_redteam.register(app)
 cli_models.register(app)

@@ -33,6 +33,7 @@ from rlnvr.trainers.hack_signals import (
     truncation_share,
 )
 from rlnvr.trainers.protocols import TaskReferences
+from rlnvr.trainers.traces import reward_weights
 
 logger = logging.getLogger("rlnvr.hack_monitor")
 PREFIX = "monitor/"
@@ -102,10 +103,17 @@ def first_per_task(completions: list[Completion], n: int) -> list[Completion]:
     return out
 
 
-def reward_series(row: Mapping) -> dict[str, float]:
-    """The weighted reward and every reward component of a metrics row."""
+def reward_series(row: Mapping, signs: Mapping[str, float] | None = None) -> dict[str, float]:
+    """The weighted reward and every reward component of a metrics row, each component times
+    the sign of its weight (``signs``: component -> +1/-1; a penalty that falls is a
+    contribution that rises, not a component moving against the reward)."""
+    signs = signs or {}
     keys = ["reward_mean", *sorted(k for k in row if k.startswith("reward/"))]
-    return {k: float(row[k]) for k in keys if isinstance(row.get(k), int | float)}
+    return {
+        k: float(row[k]) * signs.get(k.removeprefix("reward/"), 1.0)
+        for k in keys
+        if isinstance(row.get(k), int | float)
+    }
 
 
 class HackMonitor:
@@ -219,14 +227,21 @@ class HackMonitor:
                 out[rule.name] = Calibration(float(np.mean(values)), spread, move)
         return out
 
+    def signs(self) -> dict[str, float]:
+        """Each component's weight sign, from the first task (a taskset's tasks share a rubric)."""
+        task = next(iter(self.tasks.values()), None)
+        weights = reward_weights(task) if task is not None else {}
+        return {name: -1.0 if w < 0 else 1.0 for name, w in weights.items()}
+
     def _apart(self, i: int) -> tuple[float | None, tuple[str, str] | None]:
         """Components moving apart at row ``i``: the mean of the last ``calibration_steps``
         rows against the first ones, each series' threshold k x its base spread."""
         w = self.cfg.calibration_steps
         if i < w:
             return None, None
-        base = [reward_series(r) for r in self.rows[:w]]
-        recent = [reward_series(r) for r in self.rows[max(w, i - w + 1) : i + 1]]
+        signs = self.signs()
+        base = [reward_series(r, signs) for r in self.rows[:w]]
+        recent = [reward_series(r, signs) for r in self.rows[max(w, i - w + 1) : i + 1]]
         names = [n for n in base[0] if all(n in s for s in base + recent)]
         if len(names) < 2:
             return None, None

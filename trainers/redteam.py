@@ -66,7 +66,7 @@ from rlnvr.data_pipelines.splits import is_heldout
 from rlnvr.trainers import redteam_edits as edits
 from rlnvr.trainers.protocols import Dated, HonestCompletions, TaskReferences, require
 from rlnvr.trainers.redteam_edits import GENERIC, Pool
-from rlnvr.trainers.traces import Score, score_async
+from rlnvr.trainers.traces import Score, reward_weights, score_async
 
 MARGIN = 0.05
 FAIL_SHARE = 0.10
@@ -261,11 +261,6 @@ class Search:
             ]
             found[task.key] = best(tries)
         return found
-
-
-def reward_weights(task: vf.Task) -> dict[str, float]:
-    """Each reward component's weight, as ``Task.score`` applies it (1.0 when undeclared)."""
-    return {fn.__name__: float(getattr(fn, "_vf_weight", 1.0)) for fn in task.hooks("reward")}
 
 
 def let_through(attack: Score, honest: Score, weights: Mapping[str, float]) -> str | None:

@@ -70,3 +70,8 @@ async def score_async(task: vf.Task, completion: str, truncated: bool = False) -
 def score(task: vf.Task, completion: str, truncated: bool = False) -> Score:
     """Synchronous :func:`score_async`, for code that is not already in an event loop."""
     return asyncio.run(score_async(task, completion, truncated))
+
+
+def reward_weights(task: vf.Task) -> dict[str, float]:
+    """Each reward component's weight, as ``Task.score`` applies it (1.0 when undeclared)."""
+    return {fn.__name__: float(getattr(fn, "_vf_weight", 1.0)) for fn in task.hooks("reward")}
