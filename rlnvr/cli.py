@@ -372,7 +372,13 @@ _add_environments()
 
 
 def main() -> None:
-    app()
+    from rlnvr.data_pipelines.model_folder import ModelFolderError
+
+    try:
+        app()
+    except ModelFolderError as err:  # a wrong path is the user's to fix: one line, no traceback
+        Console(stderr=True).print(f"[red]error:[/] {err}", highlight=False)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

@@ -264,3 +264,11 @@ def test_real_smollm2_fetch_then_lora_training(tmp_path, monkeypatch):
     rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows] == [1, 2, 3]
     assert "held-out reward: before" in done.stdout
+
+
+def test_an_adapter_folder_given_as_a_model_says_how_to_load_it(tmp_path):
+    from rlnvr.data_pipelines.model_folder import ModelFolderError, check_folder
+
+    (tmp_path / "adapter_config.json").write_text("{}")
+    with pytest.raises(ModelFolderError, match="LoRA adapter folder.*--adapters"):
+        check_folder(tmp_path)

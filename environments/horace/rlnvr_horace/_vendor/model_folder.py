@@ -29,7 +29,11 @@ def check_folder(path: Path) -> None:
         raise ModelFolderError(f"{path}: model folder does not exist")
     config = path / "config.json"
     if not config.exists():
-        raise ModelFolderError(f"{path}: config.json is missing")
+        hint = ""
+        if (path / "adapter_config.json").exists():
+            hint = (" (this is a LoRA adapter folder: load it on top of its base model, "
+                    "e.g. --adapters or --model.adapters)")  # fmt: skip
+        raise ModelFolderError(f"{path}: config.json is missing{hint}")
     try:
         model_type = json.loads(config.read_text()).get("model_type")
     except json.JSONDecodeError as err:
