@@ -218,3 +218,23 @@ def test_monitor_warns_when_the_tiny_model_collapses_on_a_hackable_reward(tmp_pa
     assert rows[-1]["monitor/cross_task_sim"] > rows[0]["monitor/cross_task_sim"] + 0.3
     assert "WARNING" in report["summary"]
     assert tmp_path / "monitor.png" in plot_run(tmp_path)
+
+
+def test_a_penalty_escaped_is_not_a_component_moving_apart():
+    """Walter's over_length has weight -1: its value falling while the reward rises is the
+    policy stopping a penalised habit; engagement (weight +1) falling is a real divergence."""
+    from rlnvr.trainers.tasksets import load_tasks
+
+    task = load_tasks({"id": "rlnvr-walter"})[0]
+    cfg = MonitorConfig(embeddings=False, calibration_steps=3, patience=2)
+
+    def run(later: dict) -> list[dict]:
+        start = {"reward_mean": -0.2, "reward/engagement": 0.3, "reward/over_length": 0.4}
+        monitor = HackMonitor(cfg, {task.key: task})
+        steps = [(step(HONEST[:4]), start)] * 3 + [(step(HONEST[:4]), later)] * 4
+        return run_steps(monitor, steps)
+
+    escaped = run({"reward_mean": 0.2, "reward/engagement": 0.3, "reward/over_length": 0.0})
+    assert not any("divergence" in r.get("monitor/warnings", []) for r in escaped)
+    fell = run({"reward_mean": 0.2, "reward/engagement": 0.0, "reward/over_length": 0.0})
+    assert "divergence" in fell[-1]["monitor/warnings"]
