@@ -247,15 +247,24 @@ class VarroTask(vf.Task[VarroData, vf.State, VarroTaskConfig]):
             return 0.0
         return float(self.semantic_of(text).score > 0)
 
+    def measurable(self, text: str) -> bool:
+        """Within the hard word maximum: past it the guard is 0 and no forecast is read, so the
+        similarity metrics do not embed a 100k-character reply claim by claim."""
+        return word_count(text) <= self.config.hard_max_words
+
     @vf.metric
     async def sim_tomorrow(self, trace: vf.Trace) -> float:
-        """Top-k closeness to day t+1's headlines (unguarded, before the base rate)."""
-        return self.semantic_of(reply(trace)).sim_tomorrow
+        """Top-k closeness to day t+1's headlines (unguarded, before the base rate; 0 past the
+        hard word maximum)."""
+        text = reply(trace)
+        return self.semantic_of(text).sim_tomorrow if self.measurable(text) else 0.0
 
     @vf.metric
     async def sim_today(self, trace: vf.Trace) -> float:
-        """Top-k closeness to the prompt's day-t headlines (unguarded, before the base rate)."""
-        return self.semantic_of(reply(trace)).sim_today
+        """Top-k closeness to the prompt's day-t headlines (unguarded, before the base rate; 0
+        past the hard word maximum)."""
+        text = reply(trace)
+        return self.semantic_of(text).sim_today if self.measurable(text) else 0.0
 
 
 class VarroTaskset(vf.Taskset[VarroTask, VarroConfig]):

@@ -278,6 +278,13 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
         cos = float(self._embedder().similarity([mine], [self.article()])[0][0])
         return hacks.ramp(cos, s.topic_low, s.topic_high)
 
+    def _postable(self, text: str) -> bool:
+        """Worth embedding: not blank and at most twice the length limit. Past that the
+        over-length penalty is already full and no post is paid, so a 100k-character reply
+        costs a character count, not a long embedding."""
+        limit = 2 * self.data.reward_params.max_graphemes
+        return not hacks.is_blank(text) and units.grapheme_count(text) <= limit
+
     def _sources(self) -> list[str]:
         """What the prompt showed: pasting any of it is prompt echo."""
         instruction = INSTRUCTION.format(limit=self.data.reward_params.max_graphemes)
@@ -290,7 +297,7 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
         """RLNVR: closeness to the posts that did better than this URL's base rate, in [0, 1],
         times how much the post is about this article (``topic_of``)."""
         text = reply_text(trace)
-        if hacks.is_blank(text) or not self.data.posts:
+        if not self._postable(text) or not self.data.posts:
             return 0.0
         topic = self.topic_of(text)
         if topic == 0:
@@ -324,8 +331,8 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
         text = reply_text(trace)
         if hacks.is_blank(text):
             return 0.0
-        sims = self._similarities(text, own_words=False)
         s = self.data.reward_params
+        sims = self._similarities(text, own_words=False) if self._postable(text) else np.zeros(0)
         best = float(sims.max()) if sims.size else None
         semantic = hacks.semantic_copy(best, start=s.sim_copy)
         return max(hacks.near_copy(text, self.references()), semantic)
@@ -391,7 +398,7 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
     async def similarity(self, trace: vf.Trace) -> float:
         """Highest cosine to a historical post about this URL (0 for a blank reply)."""
         text = reply_text(trace)
-        if hacks.is_blank(text) or not self.data.posts:
+        if not self._postable(text) or not self.data.posts:
             return 0.0
         return float(self._similarities(text)[: len(self.data.posts)].max())
 
@@ -399,7 +406,7 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
     async def on_topic(self, trace: vf.Trace) -> float:
         """``topic_of`` the reply: 0 off topic, 1 about this article."""
         text = reply_text(trace)
-        return 0.0 if hacks.is_blank(text) else self.topic_of(text)
+        return self.topic_of(text) if self._postable(text) else 0.0
 
     @vf.metric
     async def transfer_posts(self, trace: vf.Trace) -> float:
