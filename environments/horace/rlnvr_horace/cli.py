@@ -157,7 +157,7 @@ def analyze(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Literature folders (british_fiction/*.txt, horace_corpus/<form>/<author>/*.txt), "
+            help="Literature folders (`british_fiction/*.txt`, `horace_corpus/<form>/<author>/*.txt`), "
             "folders of .txt files, or .txt files; a plain file's author is its folder's name. "
             f"Default: {DEFAULT_DATA}.",
             show_default=False,
@@ -212,7 +212,7 @@ def analyze(
     the order of lines, paragraphs or sentences helps the model).
 
     Writes to --out: tokens.jsonl (one row per token), documents.csv and documents.md (one
-    row per document and model), plots/series_*.png (surprisal with spikes marked),
+    row per document and model), `plots/series_*.png` (surprisal with spikes marked),
     authors.png (cohesion delta and spike rate per author) and, with several --model,
     agreement.csv (Spearman ρ of the authors' mean statistics between each pair of models).
     """

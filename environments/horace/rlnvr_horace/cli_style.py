@@ -22,7 +22,7 @@ DataOpt = Annotated[
     Path,
     typer.Option(
         "--data",
-        help="Literature folder (british_fiction/*.txt and/or horace_corpus/<form>/<author>/).",
+        help="Literature folder (`british_fiction/*.txt` and/or `horace_corpus/<form>/<author>/`).",
     ),
 ]
 ChunkWordsOpt = Annotated[int, typer.Option(help="Words per chunk.")]

@@ -36,7 +36,7 @@ def ingest(
         list[Path] | None,
         typer.Option(
             help="Import archived headline files or folders instead of fetching feeds "
-            "(varro_daily/*.json or foresight_forge_raw/*.json); repeatable.",
+            "(`varro_daily/*.json` or `foresight_forge_raw/*.json`); repeatable.",
         ),
     ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds per feed request.")] = 20.0,
