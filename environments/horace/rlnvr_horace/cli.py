@@ -157,8 +157,9 @@ def analyze(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Literature folders (`british_fiction/*.txt`, `horace_corpus/<form>/<author>/*.txt`), "
-            "folders of .txt files, or .txt files; a plain file's author is its folder's name. "
+            help="Literature folders (`british_fiction/*.txt`, "
+            "`horace_corpus/<form>/<author>/*.txt`), folders of .txt files, or .txt files; "
+            "a plain file's author is its folder's name. "
             f"Default: {DEFAULT_DATA}.",
             show_default=False,
         ),
