@@ -53,7 +53,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from timing import chosen_sides, interleaved, set_torch_threads
+from timing import add_side_options, chosen_sides, interleaved, set_torch_threads
 
 import rlnvr  # noqa: F401  (fast BLAS before mlx)
 from rlnvr.trainers.config import ModelConfig
@@ -407,10 +407,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--group-size", type=int, default=8,
                         help="rows sharing one prompt (8: one rollout group; 1: none shared)")
-    parser.add_argument("--torch-threads", type=int, default=0,
-                        help="torch.set_num_threads for the torch sides (0: torch's default)")
-    parser.add_argument("--sides", default=",".join(SIDES),
-                        help=f"comma-separated sides to time, of {', '.join(SIDES)}")
+    add_side_options(parser, SIDES, "the torch sides")
     args = parser.parse_args()
     sides = chosen_sides(parser, args.sides, SIDES)
     torch_threads = set_torch_threads(args.torch_threads)

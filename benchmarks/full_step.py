@@ -38,7 +38,7 @@ from collections.abc import Callable
 from typing import Any
 
 from external_step import LR, add_mlx_lora, mlx_lora_update, trl_trainer
-from timing import chosen_sides, interleaved_rates, set_torch_threads
+from timing import add_side_options, chosen_sides, interleaved_rates, set_torch_threads
 
 import rlnvr  # noqa: F401  (fast BLAS before mlx)
 from rlnvr.rubrics.text import canonical, words
@@ -149,10 +149,7 @@ def main() -> None:
     parser.add_argument("--group", type=int, default=8)
     parser.add_argument("--max-tokens", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--torch-threads", type=int, default=0,
-                        help="torch.set_num_threads for the TRL side (0: torch's default)")
-    parser.add_argument("--sides", default=",".join(SIDES),
-                        help=f"comma-separated sides to time, of {', '.join(SIDES)}")
+    add_side_options(parser, SIDES, "the TRL side")
     args = parser.parse_args()
     sides = chosen_sides(parser, args.sides, SIDES)
     threads = set_torch_threads(args.torch_threads)
