@@ -70,13 +70,15 @@ def set_torch_threads(threads: int) -> int:
     return torch.get_num_threads()
 
 
-def add_side_options(parser: argparse.ArgumentParser, known: Sequence[str], torch_side: str) -> None:
+def add_side_options(
+    parser: argparse.ArgumentParser, known: Sequence[str], torch_side: str
+) -> None:
     """``--torch-threads`` (for ``torch_side``) and ``--sides``, shared by the benchmarks that
     time torch next to MLX."""
-    parser.add_argument("--torch-threads", type=int, default=0,
-                        help=f"torch.set_num_threads for {torch_side} (0: torch's default)")  # fmt: skip
-    parser.add_argument("--sides", default=",".join(known),
-                        help=f"comma-separated sides to time, of {', '.join(known)}")  # fmt: skip
+    threads = f"torch.set_num_threads for {torch_side} (0: torch's default)"
+    parser.add_argument("--torch-threads", type=int, default=0, help=threads)
+    sides = f"comma-separated sides to time, of {', '.join(known)}"
+    parser.add_argument("--sides", default=",".join(known), help=sides)
 
 
 def chosen_sides(parser: argparse.ArgumentParser, text: str, known: Sequence[str]) -> list[str]:
