@@ -25,6 +25,7 @@ import mlx.core as mx
 import numpy as np
 import verifiers.v1 as vf
 
+from rlnvr.rubrics.text import words
 from rlnvr.trainers.evaluate import mean_ci
 from rlnvr.trainers.hack_signals import cross_task_similarity
 from rlnvr.trainers.rollout import Rollout, SamplingConfig, Tempered, generate_groups
@@ -66,7 +67,7 @@ class Replies:
         return [len(r.completion_ids) for group in self.rollouts for r in group]
 
     def words(self) -> float:
-        return float(np.mean([len(r.text.split()) for g in self.rollouts for r in g]))
+        return float(np.mean([len(words(r.text)) for g in self.rollouts for r in g]))
 
     def first_texts(self) -> list[str]:
         return [group[0].text for group in self.rollouts]
