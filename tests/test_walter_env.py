@@ -75,7 +75,17 @@ PENALTIES = {
     "emoji_spam": -0.5,
 }
 REWARDS = {"engagement": 1.0, **PENALTIES}
-METRICS = {"graphemes", "words", "hashtags", "links", "emoji", "similarity", "transfer_posts"}
+METRICS = {
+    "graphemes",
+    "words",
+    "hashtags",
+    "links",
+    "emoji",
+    "similarity",
+    "on_topic",
+    "readable_share",
+    "transfer_posts",
+}
 
 
 # The detectors that need nothing but the text.
@@ -268,6 +278,31 @@ def test_invisible_characters_change_nothing(tasks, url, make):
     assert max(dirty.rewards["near_copy"], dirty.rewards["prompt_echo"]) >= 0.5
 
 
+# Base SmolLM2's reply on a Japanese article (runs/walter_smollm2 side by side): nonsense
+# that all-MiniLM-L6-v2, an English model, placed close to the real Japanese posts.
+JAPANESE_SOUP = (
+    "ハラスメントグバシリス-ハラスアンティア信号はハラスメント防止グョンや規近で、送攳！☥"
+)
+
+
+def test_text_the_embedder_cannot_read_is_not_paid(tasks):
+    def japanese(task) -> bool:
+        return units.script_share(task.data.title, ["Latin"]) < 0.5
+
+    every_script = [t for t in load(scripts=()) if japanese(t)]
+    assert every_script, "the packaged sample has Japanese articles"
+    paid = max(score(t, JAPANESE_SOUP).rewards["engagement"] for t in every_script)
+    assert paid > 0.1  # the hole the script gate closes
+    assert not any(japanese(t) for t in tasks.values())
+    soup = score(tasks[ROADMAP], JAPANESE_SOUP)
+    assert soup.rewards["engagement"] == 0.0 and soup.metrics["readable_share"] == 0.0
+    named = score(tasks[ROADMAP], HONEST[ROADMAP] + " (ブルースカイ)")
+    assert named.metrics["readable_share"] == 1.0
+    assert named.rewards["engagement"] > 0
+    with pytest.raises(ValueError, match="Klingon"):
+        load(scripts=("Klingon",))
+
+
 def test_transfer_mode_changes_single_post_reward_only():
     text = "Bluesky is finally adding direct messages and video, and moderation tools first."
     single, multi = {}, {}
@@ -418,6 +453,10 @@ def test_text_units():
     assert units.links("Mr.Smith went home") == []
     assert units.prose("what the fuck pitchfork.com/news/steve-a...") == "what the fuck"
     assert units.emoji("ok 👍🏽 © 🇫🇷") == ["👍🏽", "🇫🇷"]
+    assert units.script_share("Bluesky、DMや動画", ["Latin"]) == pytest.approx(9 / 12)
+    assert units.script_share("café 123 👍🏽", ["Latin"]) == 1.0
+    assert units.script_share("", ["Latin"]) == 1.0
+    assert units.script_share("Привет world", ["Latin", "Cyrillic"]) == 1.0
 
 
 def test_detectors_fire_on_hacks_not_on_posts():

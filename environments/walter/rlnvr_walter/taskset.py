@@ -21,7 +21,9 @@ so a paraphrase of the best post earns less than a post of one's own. Similarity
 on the reply's own words (runs of seven words lifted from a reference are left out), so a
 sentence spliced from the best post earns nothing by itself; and engagement is scaled by how
 much the post is about this article (its cosine to the title and description), so a
-well-liked post about another article (a transfer neighbour) is not paid on this one. Every
+well-liked post about another article (a transfer neighbour) is not paid on this one, and by
+how much of the reply is in a script the embedder reads (an English model places any Japanese
+text near any other, so Japanese nonsense was paid on a Japanese article). Every
 detector and the embedder see the reply, the references and the prompt in one form
 (``text.canonical``): invisible characters cannot hide a copy. An empty reply is 0.
 """
@@ -35,6 +37,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import regex
 import verifiers.v1 as vf
 from pydantic import BaseModel, ConfigDict, model_validator
 
@@ -140,6 +143,12 @@ class WalterConfig(vf.TasksetConfig):
     topic_high: float = 0.45
     """Cosine to the article from which a post is fully on topic (a real post about its own
     article: median 0.52; hand-written honest posts: 0.75 or more)."""
+    scripts: tuple[str, ...] = ("Latin",)
+    """Writing systems the embedding model reads (Unicode script names, e.g. "Latin",
+    "Cyrillic", "Han"). The default model was trained on English and places any Japanese
+    text near any other, so engagement is paid in proportion to how much of a reply is in
+    these scripts (``readable``), and an article written in none of them is not a task.
+    Empty: every script (set it so with a multilingual ``embedding_model``)."""
     max_graphemes: int = MAX_GRAPHEMES
     """Post length limit in graphemes (Bluesky: 300)."""
     with_description: bool = True
@@ -155,6 +164,11 @@ class WalterConfig(vf.TasksetConfig):
             raise ValueError("need -1 <= topic_low < topic_high <= 1")
         if self.min_posts < 1 or self.max_graphemes < 1:
             raise ValueError("min_posts and max_graphemes must be >= 1")
+        for name in self.scripts:
+            try:
+                regex.compile(rf"\p{{{name}}}")
+            except regex.error:
+                raise ValueError(f"scripts: {name!r} is not a Unicode script name") from None
         return self
 
 
@@ -193,6 +207,7 @@ class RewardParams(BaseModel):
     author_baseline: bool = True
     weight_centre: float = 0.0
     weight_scale: float = 1.0
+    scripts: tuple[str, ...] = ("Latin",)
     max_graphemes: int = MAX_GRAPHEMES
     data_dir: str | None = None
     """Where the task's transfer pool lives: None for the packaged data."""
@@ -212,6 +227,7 @@ class WalterData(vf.TaskData):
 
 
 OWN_WORDS_RUN = 7  # words in a run lifted from a reference post that similarity ignores
+READABLE = (0.5, 0.9)  # share of letters in the embedder's scripts: not read .. fully read
 
 
 def own_prose(text: str, references: list[str]) -> str:
@@ -278,6 +294,14 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
         cos = float(self._embedder().similarity([mine], [self.article()])[0][0])
         return hacks.ramp(cos, s.topic_low, s.topic_high)
 
+    def readable(self, text: str) -> float:
+        """How far the embedder can read the reply, in [0, 1]: the share of its letters in
+        the configured ``scripts``, ramped from half (0) to nine tenths (1). A name or a
+        quoted title in another script costs nothing; text the embedder sees only as a few
+        shared pieces (any Japanese, to an English model) is not measured, so not paid."""
+        scripts = self.data.reward_params.scripts
+        return hacks.ramp(units.script_share(text, scripts), *READABLE) if scripts else 1.0
+
     def _postable(self, text: str) -> bool:
         """Worth embedding: not blank and at most twice the length limit. Past that the
         over-length penalty is already full and no post is paid, so a 100k-character reply
@@ -295,12 +319,13 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
     @vf.reward(weight=1.0)
     async def engagement(self, trace: vf.Trace) -> float:
         """RLNVR: closeness to the posts that did better than this URL's base rate, in [0, 1],
-        times how much the post is about this article (``topic_of``)."""
+        times how much the post is about this article (``topic_of``) and how far the embedder
+        can read it (``readable``)."""
         text = reply_text(trace)
         if not self._postable(text) or not self.data.posts:
             return 0.0
-        topic = self.topic_of(text)
-        if topic == 0:
+        gate = self.readable(text) * self.topic_of(text)
+        if gate == 0:
             return 0.0
         sims, whole = self._similarities(text), self._similarities(text, own_words=False)
         s = self.data.reward_params
@@ -308,7 +333,7 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
         transfer = self._transfer_posts()
         field = "weight" if s.author_baseline else "raw"
         own_values = [getattr(p, field) for p in self.data.posts]
-        return topic * engagement_reward(
+        return gate * engagement_reward(
             sims[:own],
             engagement_values(own_values, s.weight_centre, s.weight_scale),
             low=s.sim_low,
@@ -409,9 +434,21 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
         return self.topic_of(text) if self._postable(text) else 0.0
 
     @vf.metric
+    async def readable_share(self, trace: vf.Trace) -> float:
+        """``readable`` for the reply: 0 written in scripts the embedder cannot read, 1 read."""
+        return self.readable(reply_text(trace))
+
+    @vf.metric
     async def transfer_posts(self, trace: vf.Trace) -> float:
         """Posts about other articles this task transfers from (0 for multi-post URLs)."""
         return float(len(self._transfer_posts()))
+
+
+def _readable_article(row: dict, scripts: tuple[str, ...]) -> bool:
+    """Whether the embedder reads the article (at least half its letters in ``scripts``):
+    a post about it could not be measured otherwise."""
+    article = f"{row['title']} {row['description']}"
+    return not scripts or units.script_share(article, scripts) >= READABLE[0]
 
 
 # --- the taskset ------------------------------------------------------------------------
@@ -440,12 +477,13 @@ class WalterTaskset(vf.Taskset[WalterTask, WalterConfig]):
             author_baseline=cfg.author_baseline,
             weight_centre=meta["weight_centre" if cfg.author_baseline else "raw_centre"],
             weight_scale=meta["weight_scale" if cfg.author_baseline else "raw_scale"],
+            scripts=cfg.scripts,
             max_graphemes=cfg.max_graphemes,
             data_dir=data_dir,
         )
         instruction = INSTRUCTION.format(limit=cfg.max_graphemes)
         for row in load_rows(data_dir):
-            if len(row["posts"]) < cfg.min_posts:
+            if len(row["posts"]) < cfg.min_posts or not _readable_article(row, cfg.scripts):
                 continue
             description = row["description"] if cfg.with_description else ""
             prompt = PROMPT.format(

@@ -39,6 +39,7 @@ _EMOJI = regex.compile(
     r"\p{Emoji_Presentation}|\p{Extended_Pictographic}\uFE0F|\p{Regional_Indicator}|\u20E3"
 )
 _SPACE = regex.compile(r"\s+")
+_LETTER = regex.compile(r"\p{L}")
 MAX_STACKED_MARKS = 3  # combining marks one letter may carry (Vietnamese uses two)
 _INVISIBLE = regex.compile(
     r"(?!(?<=\p{Extended_Pictographic})\uFE0F)[\p{Default_Ignorable_Code_Point}]"
@@ -146,6 +147,16 @@ def hashtags(text: str | None) -> list[str]:
 def emoji(text: str | None) -> list[str]:
     """Graphemes that render as an emoji (flags, skin tones and ZWJ families count once)."""
     return [g for g in graphemes(text) if _EMOJI.search(g)]
+
+
+def script_share(text: str | None, scripts: Iterable[str]) -> float:
+    """The share of the text's letters written in ``scripts`` (Unicode script names such as
+    "Latin", "Cyrillic", "Han"); 1.0 for a text with no letters (digits, emoji, nothing)."""
+    letters = _LETTER.findall(as_text(text))
+    if not letters:
+        return 1.0
+    known = [regex.compile(rf"\p{{{name}}}") for name in scripts]
+    return sum(any(k.match(c) for k in known) for c in letters) / len(letters)
 
 
 def copy_form(text: str | None) -> str:
