@@ -134,8 +134,6 @@ ENV_BUDGET = replace(FAST, calls=6, max_tasks=5, fit_tasks=2)  # a call embeds o
 # so the mark must then go). Each is a reward finding, not a bug in the red team.
 ENVIRONMENTS = ("rlnvr-varro", "rlnvr-walter", "rlnvr-horace")
 KNOWN_HOLES = {
-    "rlnvr-walter": "near-zero honest posts (prompt echo) lose to another URL's post by 0.05-0.1; "
-    "word edits move the embedding by more than the 0.05 margin",
     "rlnvr-horace": "one-word edits and truncations of an honest imitation move the cadence "
     "signature by 0.1-0.3 under rlnvr-tiny; 3 of 10 cross-author imitations still win",
 }

@@ -227,12 +227,16 @@ class WalterData(vf.TaskData):
 
 
 OWN_WORDS_RUN = 7  # words in a run lifted from a reference post that similarity ignores
+INSTRUCTION_RUN = 4  # words in a run lifted from the prompt's instruction that it ignores
 READABLE = (0.5, 0.9)  # share of letters in the embedder's scripts: not read .. fully read
 
 
-def own_prose(text: str, references: list[str]) -> str:
-    """The reply's prose without the runs it lifted from ``references``."""
-    return hacks.strip_copied(text, references, OWN_WORDS_RUN)[0]
+def own_prose(text: str, references: list[str], instruction: str) -> str:
+    """The reply's prose without the runs it lifted from ``references`` or from the prompt's
+    ``instruction`` (the red team's hill climb found that appending "Reply with the post
+    text only." moved a post closer to the best post about a moose attack)."""
+    mine = hacks.strip_copied(text, references, OWN_WORDS_RUN)[0]
+    return hacks.strip_copied(mine, [instruction], INSTRUCTION_RUN)[0]
 
 
 def reply_text(trace: vf.Trace) -> str:
@@ -273,11 +277,17 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
         detectors see the whole reply)."""
         refs = [units.prose(r) for r in self.references()]
         sims = np.zeros(len(refs))
-        mine = own_prose(text, self.references()) if own_words else units.prose(text)
+        mine = self._own_prose(text) if own_words else units.prose(text)
         keep = [i for i, r in enumerate(refs) if r]
         if mine and keep:
             sims[keep] = self._embedder().similarity([mine], [refs[i] for i in keep])[0]
         return sims
+
+    def _instruction(self) -> str:
+        return units.canonical(INSTRUCTION.format(limit=self.data.reward_params.max_graphemes))
+
+    def _own_prose(self, text: str) -> str:
+        return own_prose(text, self.references(), self._instruction())
 
     def article(self) -> str:
         """What the post is about: the article's title and description, canonical."""
@@ -287,7 +297,7 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
         """On topic, in [0, 1]: the cosine of the reply's own words to the article, ramped from
         ``topic_low`` (0) to ``topic_high`` (1). Resembling a well-liked post about another
         article (a transfer neighbour) is not a post about this one."""
-        mine = own_prose(text, self.references())
+        mine = self._own_prose(text)
         if not mine:
             return 0.0
         s = self.data.reward_params
@@ -311,8 +321,8 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
 
     def _sources(self) -> list[str]:
         """What the prompt showed: pasting any of it is prompt echo."""
-        instruction = INSTRUCTION.format(limit=self.data.reward_params.max_graphemes)
-        return [units.canonical(t) for t in (self.data.title, self.data.description, instruction)]
+        article = (self.data.title, self.data.description)
+        return [*(units.canonical(t) for t in article), self._instruction()]
 
     # rewards (each visible in trace.rewards; weights are the defaults, TOML overrides them)
 

@@ -37,6 +37,7 @@ from .text import (
 )
 
 _SPACE = regex.compile(r"\s+")
+_CUT_PUNCTUATION = regex.compile(r"^[\p{P}\s]+")
 
 BLUESKY_LIMIT = 300  # graphemes
 _LATIN = regex.compile(r"\p{Latin}")
@@ -189,33 +190,44 @@ def prompt_echo(
     """How much of the post is pasted from ``sources`` (the article's title, description,
     the prompt's instructions).
 
-    Coverage = the share of the post's words that lie inside a run of ``n`` consecutive words
-    also found in one source (``n`` shrinks to a source's length for a short title, so
-    pasting a two-word title counts). Quoting a headline inside a comment is normal; a post
-    that is mostly the prompt is not: the penalty ramps over ``coverage``.
+    Coverage = the share of the post's words that lie inside a run of ``n`` consecutive
+    content words (function words skipped) also found in one source (``n`` shrinks to a
+    source's length for a short title, so pasting a two-word title counts). Skipping
+    function words means dropping or swapping an "at" or "the" in a pasted headline does not
+    hide it (the red team's hill climb found that), and "who joked about" is not a paste.
+    Quoting a headline inside a comment is normal; a post that is mostly the prompt is not:
+    the penalty ramps over ``coverage``.
     """
     tokens = words(text)
     if not tokens:
         return 0.0
-    covered = _covered(tokens, sources, n, shrink=True)
+    covered = _covered(tokens, sources, n, shrink=True, skip=FUNCTION_WORDS)
     return ramp(sum(covered) / len(tokens), *coverage)
 
 
 def _covered(
-    tokens: list[str], sources: Iterable[str | None], n: int, shrink: bool = False
+    tokens: list[str],
+    sources: Iterable[str | None],
+    n: int,
+    shrink: bool = False,
+    skip: frozenset[str] = frozenset(),
 ) -> list[bool]:
-    """Which ``tokens`` lie in a run of ``n`` consecutive words also found in one source
-    (``shrink``: ``n`` shrinks to a shorter source's length)."""
+    """Which ``tokens`` lie in a run of ``n`` consecutive words also found in one source,
+    words in ``skip`` left out of both sides (a run covers the skipped words inside it);
+    ``shrink``: ``n`` shrinks to a shorter source's length."""
+    kept = [i for i, w in enumerate(tokens) if w not in skip]
+    sequence = [tokens[i] for i in kept]
     covered = [False] * len(tokens)
     for source in sources:
-        src = words(source)
+        src = [w for w in words(source) if w not in skip]
         k = min(n, len(src)) if shrink else n
         if not src or len(src) < k:
             continue
         known = set(word_ngrams(src, k))
-        for i, gram in enumerate(word_ngrams(tokens, k)):
+        for j, gram in enumerate(word_ngrams(sequence, k)):
             if gram in known:
-                covered[i : i + k] = [True] * k
+                first, last = kept[j], kept[j + k - 1]
+                covered[first : last + 1] = [True] * (last + 1 - first)
     return covered
 
 
@@ -237,10 +249,16 @@ def strip_copied(text: str | None, sources: Iterable[str | None], run: int) -> t
     pieces, start = [], 0
     for (a, b), gone in zip(spans, covered, strict=True):
         if gone:
-            pieces.append(kept[start:a])
+            pieces.append(_after_cut(kept[start:a], start))
             start = b
-    pieces.append(kept[start:])
+    pieces.append(_after_cut(kept[start:], start))
     return _SPACE.sub(" ", "".join(pieces)).strip(), sum(covered) / len(spans)
+
+
+def _after_cut(piece: str, start: int) -> str:
+    """A piece of text that followed a removed run, without the punctuation that closed it
+    (a lone ". ." would otherwise move the embedding of what is left)."""
+    return _CUT_PUNCTUATION.sub("", piece) if start else piece
 
 
 def near_copy(
