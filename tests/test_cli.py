@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -88,3 +89,24 @@ def test_walter_ingest_reports_skips_and_writes_store(tmp_path, samples):
     assert out.returncode == 0, out.stderr
     assert "no_text" in out.stdout and "distinct linked URLs" in out.stdout
     assert (tmp_path / "posts.jsonl").stat().st_size > 0
+
+
+
+SHIPPED_CONFIGS = sorted((Path(__file__).resolve().parent.parent / "configs").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", SHIPPED_CONFIGS, ids=lambda p: p.stem)
+def test_every_shipped_config_validates(path):
+    """A typo in a config that a README tells users to run fails here, not an hour in."""
+    from pydantic_config import cli
+    from verifiers.v1.configs.taskset import TasksetConfig
+    from verifiers.v1.utils.generic import concrete_type
+
+    from rlnvr.trainers.config import TrainConfig
+    from rlnvr.trainers.daily_loop import DailyLoopConfig
+    from rlnvr.trainers.tasksets import taskset_type
+
+    kind = DailyLoopConfig if "[daily]" in path.read_text() else TrainConfig
+    cfg = cli(kind, args=["@", str(path)], prog="rlnvr", description="")
+    taskset = taskset_type(cfg.env.taskset["id"])
+    concrete_type(taskset, TasksetConfig).model_validate(cfg.env.taskset)
