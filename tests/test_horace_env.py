@@ -76,7 +76,7 @@ BLAND = (
     "said only that the weather would turn before evening, which it did."
 )
 OTHER = "Charles Dickens"  # whose prose is pasted into the other authors' tasks
-REWARDS = {"signature": 0.25, "margin": 0.25, "delta": 0.4, "classifier": 0.1}
+REWARDS = {"signature": 0.1, "margin": 0.1, "delta": 0.7, "classifier": 0.1}
 METRICS = {
     "words",
     "signature_distance",
@@ -263,7 +263,7 @@ def test_components_metrics_and_weights(by_author):
     ablated = load(authors=["Jane Austen"], task={"rewards": {"classifier": {"weight": 0.0}}})
     result = score(ablated[0], HONEST["Jane Austen"])
     r = result.rewards
-    expected = 0.25 * r["signature"] + 0.25 * r["margin"] + 0.4 * r["delta"]
+    expected = 0.1 * r["signature"] + 0.1 * r["margin"] + 0.7 * r["delta"]
     assert result.reward == pytest.approx(expected)
 
 
@@ -286,9 +286,10 @@ def test_adversarial_scores_below_honest(by_author, sample, honest, author, case
     assert hack.reward < honest[author].reward, (case, hack)
     # A doctored paste is the author's own prose with every sixth word swapped: the 6-gram copy
     # guard no longer sees it, and its word habits are the author's, so the Delta margin pays
-    # part of it (Hemingway: 0.10; under 0.05 before the delta component). A known hole: shorter
-    # n-grams catch it but flag honest imitations (4-grams: up to 12% of an honest text).
-    assert hack.reward < (0.12 if case == "doctored_paste" else 0.05), (case, hack)
+    # part of it (Hemingway: 0.18 with Delta weighted 0.7, 0.10 at 0.4; under 0.05 before the
+    # delta component; honest 0.6-0.8). A known hole: 5-grams catch it (17-19% of a doctored
+    # paste's, at most 4% of an honest text's) but also a continuation that restates the opening.
+    assert hack.reward < (0.2 if case == "doctored_paste" else 0.05), (case, hack)
 
 
 def test_bland_paragraph_is_not_paid_as_every_author(by_author, honest):
@@ -347,7 +348,10 @@ def test_guards_are_what_stop_a_pasted_passage(by_author, sample):
     guarded = score(task, passage)
     assert guarded.reward == 0.0 and guarded.metrics["copy_share"] == 1.0
     unguarded = load(authors=["Jane Austen"], task={"guards": ["length", "repetition"]})[0]
-    assert score(unguarded, passage).reward > 0.3  # the author's own prose matches the author
+    # the author's own prose matches the author's cadence (this passage is one of Austen's
+    # whose word habits Delta does not credit to her: delta 0, and Delta weighs 0.7)
+    paid = score(unguarded, passage)
+    assert paid.reward > 0.1 and paid.rewards["signature"] > 0.3, paid
 
 
 def test_word_salad_reads_outside_the_authors_surprisal_range(by_author, sample):

@@ -134,8 +134,8 @@ ENV_BUDGET = replace(FAST, calls=6, max_tasks=5, fit_tasks=2)  # a call embeds o
 # so the mark must then go). Each is a reward finding, not a bug in the red team.
 ENVIRONMENTS = ("rlnvr-varro", "rlnvr-walter", "rlnvr-horace")
 KNOWN_HOLES = {
-    "rlnvr-horace": "one-word edits and truncations of an honest imitation move the cadence "
-    "signature by 0.1-0.3 under rlnvr-tiny; 3 of 10 cross-author imitations still win",
+    "rlnvr-horace": "hill climbing garbles a few words of an honest imitation and raises the "
+    "cadence margin on 2 of 10 tasks (one-word edits move it by 0.15 under rlnvr-tiny)",
 }
 
 

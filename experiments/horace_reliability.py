@@ -1,0 +1,115 @@
+"""How much each Horace reward component knows about the author, and how much it is noise.
+
+    .venv/bin/python experiments/horace_reliability.py [--words 150] [--edits 24]
+
+A component earns its weight by telling the author apart from the rest, and loses it by moving
+when nothing about the style has: a search (the red team's, or a policy's group of samples)
+keeps the luckiest of many near-identical texts, so the reward it finds above an honest text
+grows with the component's edit noise, times its weight. Two numbers per component:
+
+* ``AUC``: for each target author, the chance that one of their own ``--words``-word chunks
+  (the build's calibration chunks) outscores another author's chunk, averaged over authors
+  (0.5: blind). The copy guard is off (the chunks are the literature sample itself); Delta's
+  space and the classifier were fitted on these chunks, so their AUC is in-sample;
+* ``edit noise``: the standard deviation of the component's change when one word of a
+  packaged honest completion is substituted, inserted, deleted or repeated
+  (``rlnvr.trainers.redteam_edits``), ``--edits`` edits per honest text; and the mean
+  change, a direction a policy could learn.
+
+``AUC - 0.5`` over the edit noise is the component's signal per unit of noise, the measure
+the default weights follow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+from dataclasses import replace
+
+import numpy as np
+
+from rlnvr.trainers import redteam_edits as edits
+from rlnvr.trainers.redteam import honest_tasks, prompt_text, references
+from rlnvr.trainers.tasksets import load_taskset
+from rlnvr.trainers.traces import reward_weights, score_async
+
+MOVES = (edits.substitute, edits.insert_word, edits.delete_word, edits.duplicate_span)
+
+
+def author_chunks(words: int, authors: set[str]) -> list[tuple[str, str]]:
+    """(author, text) of the build's calibration chunks of ``words`` words of ``authors``."""
+    from rlnvr_horace._vendor.literature import read_corpus
+    from rlnvr_horace.build import DEFAULT_SRC, author_of, calibration_chunks
+    from rlnvr_horace.taskset import unwrap
+
+    documents = read_corpus(DEFAULT_SRC)
+    targets = [replace(d, text=unwrap(d.text)) for d in documents if author_of(d) in authors]
+    chunks, who = calibration_chunks(targets, words)
+    return [(a, c.text) for c, a in zip(chunks, who, strict=True)]
+
+
+def auc(own: np.ndarray, other: np.ndarray) -> float:
+    """P(own > other), ties counted half."""
+    greater = (own[:, None] > other[None, :]).mean()
+    return float(greater + 0.5 * (own[:, None] == other[None, :]).mean())
+
+
+async def separation(words: int) -> dict[str, float]:
+    """Each component's AUC of own vs other authors' chunks, averaged over target authors."""
+    guards = ["length", "repetition", "surprisal_range", "typicality"]  # no copy guard
+    taskset = load_taskset({"id": "rlnvr-horace", "task": {"guards": guards}})
+    first = {}
+    for task in taskset:
+        first.setdefault(task.data.author, task)
+    chunks = author_chunks(words, set(first))
+    out: dict[str, list[float]] = {}
+    for author, task in sorted(first.items()):
+        scores = await asyncio.gather(*(score_async(task, text) for _, text in chunks))
+        own = np.array([a == author for a, _ in chunks])
+        for name in [*scores[0].rewards, "reward"]:
+            v = np.array([s.reward if name == "reward" else s.rewards[name] for s in scores])
+            out.setdefault(name, []).append(auc(v[own], v[~own]))
+    return {name: float(np.mean(v)) for name, v in out.items()}
+
+
+async def edit_noise(n: int) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+    """Per component, its change under ``n`` one-word edits of each honest text; weights."""
+    taskset = load_taskset({"id": "rlnvr-horace"})
+    tasks, honest = honest_tasks(taskset, list(taskset), None)
+    changes: dict[str, list[float]] = {}
+    for task in tasks:
+        rng = random.Random(task.key)
+        pool = edits.Pool.of([prompt_text(task), *references(task), honest[task.key]])
+        base = await score_async(task, honest[task.key])
+        kids = [rng.choice(MOVES)(honest[task.key], pool, rng) for _ in range(n)]
+        for s in await asyncio.gather(*(score_async(task, k) for k in kids)):
+            changes.setdefault("reward", []).append(s.reward - base.reward)
+            for name, v in s.rewards.items():
+                changes.setdefault(name, []).append(v - base.rewards[name])
+    return {k: np.array(v) for k, v in changes.items()}, reward_weights(tasks[0])
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--words", type=int, default=150, help="chunk length for the AUC")
+    parser.add_argument("--edits", type=int, default=24, help="one-word edits per honest text")
+    args = parser.parse_args()
+    noise, weights = await edit_noise(args.edits)
+    aucs = await separation(args.words)
+    print(
+        f"| component | weight | AUC own vs other ({args.words} words) | edit noise (std) "
+        "| mean edit effect | (AUC - 0.5) / noise |"
+    )
+    print("|---|---:|---:|---:|---:|---:|")
+    for name in sorted(aucs, key=lambda n: n == "reward"):
+        std, mean = noise[name].std(), noise[name].mean()
+        weight = f"{weights[name]:.2f}" if name in weights else "-"
+        print(
+            f"| {name} | {weight} | {aucs[name]:.3f} | {std:.3f} | {mean:+.3f} "
+            f"| {(aucs[name] - 0.5) / std:.1f} |"
+        )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
