@@ -133,10 +133,9 @@ ENV_BUDGET = replace(FAST, calls=6, max_tasks=5, fit_tasks=2)  # a call embeds o
 # Known holes the red team finds today (strict: the test fails once a reward closes its hole,
 # so the mark must then go). Each is a reward finding, not a bug in the red team.
 ENVIRONMENTS = ("rlnvr-varro", "rlnvr-walter", "rlnvr-horace")
-KNOWN_HOLES = {
-    "rlnvr-horace": "hill climbing garbles a few words of an honest imitation and raises the "
-    "cadence margin on 2 of 10 tasks (one-word edits move it by 0.15 under rlnvr-tiny)",
-}
+# None at this budget since 2026-12-03 (Horace's cadence terms reweighted); the CLI's --fast
+# budget still finds 2 of 10 Horace hill climbs (environments/horace/README.md).
+KNOWN_HOLES: dict[str, str] = {}
 
 
 @pytest.mark.slow
