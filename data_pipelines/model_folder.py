@@ -4,12 +4,15 @@ Every loader goes through :func:`resolve`, so ``Qwen/Qwen3-0.6B`` on a user's ma
 shipped folder here take the same code path: MLX through ``mlx_lm.load``, PyTorch through
 ``transformers.AutoModelForCausalLM``. A local folder is checked first so that a broken one gives
 an error naming the folder and what is missing, not a stack trace from deep inside a loader.
-The trainer registers its bundled model under a name; Horace registers its scoring model.
+The trainer registers its bundled model under a name; Horace registers its scoring model. A
+model fetched with ``rlnvr models fetch NAME`` lives in ``$RLNVR_CACHE/models/NAME``
+(:func:`model_dir`), and a bare ``NAME`` finds it there from any package, environments included.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -61,15 +64,31 @@ def _check_safetensors(file: Path) -> None:
         raise ModelFolderError(f"{file}: safetensors file holds no tensors")
 
 
+def cache_dir() -> Path:
+    """``$RLNVR_CACHE``, else the user's cache directory (``$XDG_CACHE_HOME`` or ~/.cache)."""
+    explicit = os.environ.get("RLNVR_CACHE")
+    if explicit:
+        return Path(explicit).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rlnvr"
+
+
+def model_dir(name: str) -> Path:
+    """Where a fetched model lives (whether or not it is there yet)."""
+    return cache_dir() / "models" / name
+
+
 def resolve(model: str | Path, named: Mapping[str, Path] | None = None) -> str:
     """Map a model argument to what loaders take: a checked folder path or a hub id.
 
-    ``named`` maps short names (``rlnvr-tiny``) to the folders they stand for."""
+    ``named`` maps short names (``rlnvr-tiny``) to the folders they stand for; a bare name
+    that is neither a folder here nor a hub id is looked up among the fetched models."""
     if named and str(model) in named:
         path = Path(named[str(model)])
         check_folder(path)
         return str(path)
     path = Path(model).expanduser()
+    if not path.exists() and not _HUB_ID.match(str(model)) and model_dir(str(model)).is_dir():
+        path = model_dir(str(model))
     if path.exists() or str(model).startswith((".", "/", "~")) or not _HUB_ID.match(str(model)):
         check_folder(path)
         return str(path)

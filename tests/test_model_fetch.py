@@ -181,6 +181,17 @@ def test_an_incomplete_folder_is_rebuilt(fetched, tmp_path, monkeypatch):
     assert [p.name for p in (tmp_path / "models").iterdir()] == [NAME]
 
 
+def test_an_environment_finds_a_fetched_model_by_name(fetched, monkeypatch):
+    """Horace cannot import rlnvr's registry; the fetched folder's place is the shared
+    convention (``$RLNVR_CACHE/models/NAME``), so `rlnvr horace classify -m NAME` scores with it."""
+    from rlnvr_horace.token_metrics import load_scorer, score_text
+
+    monkeypatch.setenv("RLNVR_CACHE", str(fetched.cache))
+    model, tokenizer = load_scorer(NAME, "torch")
+    metrics = score_text("The sea was calm that night.", model, tokenizer, "torch")
+    assert len(metrics) > 1 and np.isfinite(metrics.surprisal).all()
+
+
 def test_an_unfetched_name_gives_the_fetch_command(tmp_path, monkeypatch):
     monkeypatch.setenv("RLNVR_CACHE", str(tmp_path))
     command = re.escape("run `rlnvr models fetch smollm2-135m`")

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rlnvr.data_pipelines.model_folder import ModelFolderError, check_folder
+from rlnvr.data_pipelines.model_folder import ModelFolderError, check_folder, model_dir
 
 if TYPE_CHECKING:
     from rlnvr.trainers.gguf_convert import GGUFSummary
@@ -80,19 +80,6 @@ class CorruptDownloadError(FetchError):
 
 class ModelNotFetchedError(ModelFolderError):
     """A registered name whose folder has not been fetched yet; says the command to run."""
-
-
-def cache_dir() -> Path:
-    """``$RLNVR_CACHE``, else the user's cache directory (``$XDG_CACHE_HOME`` or ~/.cache)."""
-    explicit = os.environ.get("RLNVR_CACHE")
-    if explicit:
-        return Path(explicit).expanduser()
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rlnvr"
-
-
-def model_dir(name: str) -> Path:
-    """Where a fetched model lives (whether or not it is there yet)."""
-    return cache_dir() / "models" / name
 
 
 def fetch_command(name: str) -> str:
