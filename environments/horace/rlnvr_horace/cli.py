@@ -169,7 +169,8 @@ def analyze(
         typer.Option(
             "--model",
             "-m",
-            help="Scoring model: 'rlnvr-tiny' (bundled), a folder or a hub id. Repeat to "
+            help="Scoring model: 'rlnvr-tiny' (bundled), a fetched model's name, a folder "
+            "or a hub id. Repeat to "
             "compare models (Spearman ρ of the authors' statistics between them).",
             show_default="rlnvr-tiny",
         ),

@@ -31,7 +31,13 @@ MaxPerDocOpt = Annotated[
     typer.Option(help="Most chunks per document, spread over it (0: all)."),
 ]
 ModelOpt = Annotated[
-    str, typer.Option("--model", "-m", help="Scoring model: 'rlnvr-tiny', a folder or a hub id.")
+    str,
+    typer.Option(
+        "--model",
+        "-m",
+        help="Scoring model: 'rlnvr-tiny', a fetched model's name ('smollm2-135m' after "
+        "`rlnvr models fetch smollm2-135m`), a folder or a hub id.",
+    ),
 ]
 BackendOpt = Annotated[str, typer.Option(help="Scoring backend: torch (fast on CPU) or mlx.")]
 CacheOpt = Annotated[
