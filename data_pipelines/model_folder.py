@@ -86,9 +86,9 @@ def resolve(model: str | Path, named: Mapping[str, Path] | None = None) -> str:
         path = Path(named[str(model)])
         check_folder(path)
         return str(path)
-    path = Path(model).expanduser()
-    if not path.exists() and not _HUB_ID.match(str(model)) and model_dir(str(model)).is_dir():
-        path = model_dir(str(model))
+    path, fetched = Path(model).expanduser(), model_dir(str(model))
+    if not path.exists() and not _HUB_ID.match(str(model)) and fetched.is_dir():
+        path = fetched
     if path.exists() or str(model).startswith((".", "/", "~")) or not _HUB_ID.match(str(model)):
         check_folder(path)
         return str(path)

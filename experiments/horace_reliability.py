@@ -28,6 +28,7 @@ import random
 from dataclasses import replace
 
 import numpy as np
+from sklearn.metrics import roc_auc_score
 
 from rlnvr.trainers import redteam_edits as edits
 from rlnvr.trainers.redteam import honest_tasks, prompt_text, references
@@ -49,12 +50,6 @@ def author_chunks(words: int, authors: set[str]) -> list[tuple[str, str]]:
     return [(a, c.text) for c, a in zip(chunks, who, strict=True)]
 
 
-def auc(own: np.ndarray, other: np.ndarray) -> float:
-    """P(own > other), ties counted half."""
-    greater = (own[:, None] > other[None, :]).mean()
-    return float(greater + 0.5 * (own[:, None] == other[None, :]).mean())
-
-
 async def separation(words: int) -> dict[str, float]:
     """Each component's AUC of own vs other authors' chunks, averaged over target authors."""
     guards = ["length", "repetition", "surprisal_range", "typicality"]  # no copy guard
@@ -69,7 +64,7 @@ async def separation(words: int) -> dict[str, float]:
         own = np.array([a == author for a, _ in chunks])
         for name in [*scores[0].rewards, "reward"]:
             v = np.array([s.reward if name == "reward" else s.rewards[name] for s in scores])
-            out.setdefault(name, []).append(auc(v[own], v[~own]))
+            out.setdefault(name, []).append(float(roc_auc_score(own, v)))  # ties count half
     return {name: float(np.mean(v)) for name, v in out.items()}
 
 
