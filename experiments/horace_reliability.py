@@ -14,7 +14,12 @@ grows with the component's edit noise, times its weight. Two numbers per compone
 * ``edit noise``: the standard deviation of the component's change when one word of a
   packaged honest completion is substituted, inserted, deleted or repeated
   (``rlnvr.trainers.redteam_edits``), ``--edits`` edits per honest text; and the mean
-  change, a direction a policy could learn.
+  change, a direction a policy could learn;
+* ``garbling``: the mean change after 1, 3, 6 and 12 such edits in a row (``--garble``
+  texts per honest text and count). A component that keeps rising as the text is garbled
+  pays a direction a policy can learn; one whose single-edit wins fall away with more edits
+  is paying noise, which a search can exploit (it keeps the luckiest text) and a policy's
+  gradient, averaged over samples and tasks, mostly cannot.
 
 ``AUC - 0.5`` over the edit noise is the component's signal per unit of noise, the measure
 the default weights follow.
@@ -68,8 +73,16 @@ async def separation(words: int) -> dict[str, float]:
     return {name: float(np.mean(v)) for name, v in out.items()}
 
 
-async def edit_noise(n: int) -> tuple[dict[str, np.ndarray], dict[str, float]]:
-    """Per component, its change under ``n`` one-word edits of each honest text; weights."""
+def garble(text: str, k: int, pool: edits.Pool, rng: random.Random) -> str:
+    """``text`` after ``k`` random one-word edits in a row."""
+    for _ in range(k):
+        text = rng.choice(MOVES)(text, pool, rng)
+    return text
+
+
+async def edit_changes(n: int, k: int = 1) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+    """Per component, its change under ``n`` texts of ``k`` one-word edits of each honest
+    text; the reward weights."""
     taskset = load_taskset({"id": "rlnvr-horace"})
     tasks, honest = honest_tasks(taskset, list(taskset), None)
     changes: dict[str, list[float]] = {}
@@ -77,7 +90,7 @@ async def edit_noise(n: int) -> tuple[dict[str, np.ndarray], dict[str, float]]:
         rng = random.Random(task.key)
         pool = edits.Pool.of([prompt_text(task), *references(task), honest[task.key]])
         base = await score_async(task, honest[task.key])
-        kids = [rng.choice(MOVES)(honest[task.key], pool, rng) for _ in range(n)]
+        kids = [garble(honest[task.key], k, pool, rng) for _ in range(n)]
         for s in await asyncio.gather(*(score_async(task, k) for k in kids)):
             changes.setdefault("reward", []).append(s.reward - base.reward)
             for name, v in s.rewards.items():
@@ -89,8 +102,9 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--words", type=int, default=150, help="chunk length for the AUC")
     parser.add_argument("--edits", type=int, default=24, help="one-word edits per honest text")
+    parser.add_argument("--garble", type=int, default=6, help="garbled texts per honest text")
     args = parser.parse_args()
-    noise, weights = await edit_noise(args.edits)
+    noise, weights = await edit_changes(args.edits)
     aucs = await separation(args.words)
     print(
         f"| component | weight | AUC own vs other ({args.words} words) | edit noise (std) "
@@ -104,6 +118,17 @@ async def main() -> None:
             f"| {name} | {weight} | {aucs[name]:.3f} | {std:.3f} | {mean:+.3f} "
             f"| {(aucs[name] - 0.5) / std:.1f} |"
         )
+    await print_garbling(args.garble)
+
+
+async def print_garbling(n: int, counts: tuple[int, ...] = (1, 3, 6, 12)) -> None:
+    """Mean change of each component as an honest text takes more random edits."""
+    curve = {k: (await edit_changes(n, k))[0] for k in counts}
+    names = sorted(curve[counts[0]], key=lambda n: n == "reward")
+    print("\n| edits | " + " | ".join(names) + " |")
+    print("|---:|" + "---:|" * len(names))
+    for k, changes in curve.items():
+        print(f"| {k} | " + " | ".join(f"{changes[n].mean():+.3f}" for n in names) + " |")
 
 
 if __name__ == "__main__":
