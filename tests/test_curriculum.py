@@ -61,3 +61,24 @@ def test_state_round_trip():
     clone.load_state_dict(cur.state_dict())
     assert clone.state_dict() == cur.state_dict()
     assert clone.sample(3, np.random.default_rng(5)) == cur.sample(3, np.random.default_rng(5))
+
+
+def test_learning_progress_follows_a_levels_mean_reward_not_its_spread():
+    """A level whose reward stopped moving scores 0 however wide its group; one the policy is
+    getting better (or worse) at scores the change; a first visit scores its spread."""
+    cur = Curriculum(["still", "moving"], CurriculumConfig(score="progress"))
+    cur.update("still", np.array([0.0, 1.0, 0.0, 1.0]))
+    cur.update("moving", np.array([0.1, 0.3]))
+    assert cur.scores == pytest.approx({"still": 0.5, "moving": 0.1})  # std on a first visit
+    cur.update("still", np.array([1.0, 0.0, 1.0, 0.0]))  # same mean, same spread
+    cur.update("moving", np.array([0.5, 0.7]))  # mean 0.2 -> 0.6
+    assert cur.scores == pytest.approx({"still": 0.0, "moving": 0.4})
+    seen, probs = cur.replay_distribution()
+    assert probs[seen.index("moving")] > probs[seen.index("still")]
+
+
+def test_a_checkpoint_without_level_means_still_loads():
+    cur = Curriculum(["a", "b"], CurriculumConfig(score="progress"))
+    cur.load_state_dict({"scores": {"a": 0.2}, "last_drawn": {"a": 1}, "step": 1})
+    cur.update("a", np.array([0.0, 1.0]))  # no previous mean: scored by its spread
+    assert cur.scores["a"] == pytest.approx(0.5)

@@ -6,6 +6,14 @@ group the level gets a score that estimates how much there is still to learn fro
     std           spread of the group's rewards
     pvl           positive value loss, mean_i max(r_i - mean r, 0) (mean r is the value baseline)
     learnability  p (1 - p) with p the mean reward, for rewards in [0, 1]
+    progress      |mean r - the level's mean r the last time it was played| (absolute
+                  learning progress; the group's std on a first visit)
+
+The first three score what a level's group *could* teach; ``progress`` scores whether the
+policy is actually learning on it. On a continuous reward every group has spread, and PLR
+with ``pvl`` replays the levels the policy already does best on (training reward rises, held
+out does not: docs/results.md, "Curriculum on a real model"); learning progress drops a level
+once its reward stops moving, whichever way.
 
 Replay draws seen levels with P = (1 - rho) P_score + rho P_stale, where P_score is rank-based,
 proportional to (1 / rank)^(1 / beta), and P_stale grows with the steps since a level was last
@@ -21,13 +29,13 @@ from typing import Literal
 import numpy as np
 from pydantic_config import BaseConfig
 
-SCORES = ("std", "pvl", "learnability")
+SCORES = ("std", "pvl", "learnability", "progress")
 
 
 class CurriculumConfig(BaseConfig):
     kind: Literal["plr", "uniform"] = "plr"
     """Prioritized level replay, or uniform sampling (the baseline)."""
-    score: Literal["std", "pvl", "learnability"] = "pvl"
+    score: Literal["std", "pvl", "learnability", "progress"] = "pvl"
     """How a rollout group scores its level."""
     beta: float = 0.3
     """Rank temperature: lower concentrates replay on the top-ranked levels."""
@@ -39,8 +47,12 @@ class CurriculumConfig(BaseConfig):
     """Levels seen before replay starts."""
 
 
-def level_score(rewards: np.ndarray, kind: str) -> float:
+def level_score(rewards: np.ndarray, kind: str, last_mean: float | None = None) -> float:
+    """The level's score from its latest group (``last_mean``: its previous mean reward,
+    which only ``progress`` reads)."""
     rewards = np.asarray(rewards, dtype=np.float64)
+    if kind == "progress":
+        return float(rewards.std() if last_mean is None else abs(rewards.mean() - last_mean))
     if kind == "std":
         return float(rewards.std())
     if kind == "pvl":
@@ -57,6 +69,7 @@ class Curriculum:
     config: CurriculumConfig = field(default_factory=CurriculumConfig)
     scores: dict[str, float] = field(default_factory=dict)
     last_drawn: dict[str, int] = field(default_factory=dict)
+    means: dict[str, float] = field(default_factory=dict)  # each level's last mean reward
     step: int = 0
 
     def __post_init__(self) -> None:
@@ -104,12 +117,19 @@ class Curriculum:
         return [str(k) for k in picks]
 
     def update(self, key: str, rewards: np.ndarray) -> None:
-        self.scores[key] = level_score(rewards, self.config.score)
+        self.scores[key] = level_score(rewards, self.config.score, self.means.get(key))
+        self.means[key] = float(np.mean(rewards))
 
     def state_dict(self) -> dict:
-        return {"scores": self.scores, "last_drawn": self.last_drawn, "step": self.step}
+        return {
+            "scores": self.scores,
+            "last_drawn": self.last_drawn,
+            "means": self.means,
+            "step": self.step,
+        }
 
     def load_state_dict(self, state: dict) -> None:
         self.scores = dict(state["scores"])
         self.last_drawn = {k: int(v) for k, v in state["last_drawn"].items()}
+        self.means = {k: float(v) for k, v in state.get("means", {}).items()}  # older checkpoints
         self.step = int(state["step"])
