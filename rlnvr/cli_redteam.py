@@ -18,10 +18,13 @@ HELP = (
     "training split), perturb (references and the best packaged texts perturbed: word "
     "substitution, reordering, truncation, padding, invisible characters, splicing), "
     "cross_task (other tasks' honest texts) and hill_climb (black-box edits with the reward "
-    "as objective). Prints family, mean reward, honest mean, wins/N and the component that let "
-    "the winners through; writes winners.jsonl, table.md and summary.json to --out; exits 1 "
-    "when a family wins on more than 10% of tasks. Budget: --calls reward calls per task, per "
-    "family, per seed (full search: 300, seeds 0 1 2); --fast: 16 calls, seed 0, 10 tasks."
+    "as objective). A fifth row, random_edits, is a diagnostic, not an attack: the best of "
+    "the same number of random single edits of the honest text, the reward's noise around "
+    "honest writing (hill-climb wins it matches are that noise). Prints family, mean reward, "
+    "honest mean, wins/N and the component that let the winners through; writes "
+    "winners.jsonl, table.md and summary.json to --out; exits 1 when an attack family wins "
+    "on more than 10% of tasks. Budget: --calls reward calls per task, per family, per seed "
+    "(full search: 300, seeds 0 1 2); --fast: 16 calls, seed 0, 10 tasks."
 )
 
 

@@ -10,7 +10,15 @@ import pytest
 from rlnvr.data_pipelines.splits import is_heldout
 from rlnvr.rubrics.text import canonical
 from rlnvr.trainers.protocols import HonestCompletions
-from rlnvr.trainers.redteam import FAMILIES, FAST, let_through, redteam, write
+from rlnvr.trainers.redteam import (
+    FAIL_SHARE,
+    FAMILIES,
+    FAST,
+    let_through,
+    markdown,
+    redteam,
+    write,
+)
 from rlnvr.trainers.redteam_edits import INVISIBLE, Pool, invisible, perturb
 from rlnvr.trainers.tasksets import load_taskset
 from rlnvr.trainers.traces import Score, score
@@ -55,6 +63,17 @@ def test_red_team_beats_a_hackable_reward_and_names_the_component(tmp_path):
     # a seed reproduces the search
     again = redteam(taskset, FAST)
     assert [f.winners for f in again.families] == [f.winners for f in report.families]
+
+
+def test_random_edits_measure_noise_and_never_fail_a_search(tmp_path):
+    report = redteam(load_taskset({"id": TOY}), FAST, families=["random_edits", "hill_climb"])
+    noise, climb = report.families
+    # the keyword reward has a direction: the climb finds it, random single edits do not
+    assert climb.wins > FAIL_SHARE * climb.n and noise.wins < climb.wins
+    assert noise.n == climb.n and noise.honest_mean == climb.honest_mean
+    noisy = replace(noise, wins=noise.n)  # a reward as noisy as its edits is not an attack
+    assert not noisy.failed and not replace(report, families=[noisy]).failed
+    assert "| random_edits (noise) |" in markdown(report)
 
 
 def test_a_taskset_without_honest_completions_is_refused_by_name():

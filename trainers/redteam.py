@@ -10,7 +10,7 @@ With r_t the task's reward (verifiers' weighted sum of its components s_c with w
     row f      = mean_t r_t(x_f(t)), mean_t r_t(h_t), sum_t win_f(t) / |E|
     component  = argmax_c w_c (s_c(x_f(t)) - s_c(h_t)) on each won task (positive part only);
                  a family's is the most frequent one over its wins
-    failed     = some family wins on more than FAIL_SHARE (10%) of E
+    failed     = some attack family wins on more than FAIL_SHARE (10%) of E
 
 Families; each selects only on rewards of data it is allowed to see:
 
@@ -30,6 +30,15 @@ Families; each selects only on rewards of data it is allowed to see:
   word, insert/delete a sentence, duplicate a span, reorder) of a random parent among the mu
   best, with words and sentences from the task's prompt, references and honest text; the mu
   best of parents and children survive, children first on ties (neutral moves drift).
+
+And one diagnostic, reported beside them but never failing a search:
+
+- ``random_edits``: the best of C random single edits (the climb's edits) of the honest text,
+  scored on t, with no search: the reward's resolution around honest writing. Its expected
+  best grows with C as sigma sqrt(2 ln C) for edit noise sigma, so when it wins about as often
+  as ``hill_climb`` the climb's wins are that noise, not a direction a policy could learn
+  (every selection is on t's own reward here, dated taskset or not: a measurement, not an
+  attack).
 
 Seeds are independent restarts of every search; per task, the best text over seeds is the
 family's. Identical (task, text) pairs are scored once.
@@ -70,7 +79,9 @@ from rlnvr.trainers.traces import Score, reward_weights, score_async
 
 MARGIN = 0.05
 FAIL_SHARE = 0.10
-FAMILIES = ("templates", "perturb", "cross_task", "hill_climb")
+ATTACKS = ("templates", "perturb", "cross_task", "hill_climb")
+DIAGNOSTICS = ("random_edits",)
+FAMILIES = (*ATTACKS, *DIAGNOSTICS)
 MU, LAMBDA = 4, 8  # survivors and children per generation of the climb
 TOP_SOURCES = 4  # sources the perturb family perturbs
 BATCH = 16  # texts scored concurrently per task (asyncio.gather)
@@ -223,8 +234,12 @@ class Search:
             await self.scorer.many(task, rng.sample(others, min(len(others), self.budget.calls)))
         )
 
+    def pool(self, task: vf.Task) -> Pool:
+        """What an edit of ``task``'s text may insert: its prompt, references and honest text."""
+        return Pool.of([prompt_text(task), *references(task), self.honest[task.key]])
+
     async def hill_climb(self, task: vf.Task, rng: random.Random) -> Attempt:
-        pool = Pool.of([prompt_text(task), *references(task), self.honest[task.key]])
+        pool = self.pool(task)
         start = [self.honest[task.key], rng.choice(pool.sentences)]
         on = [task]
         if self.period is not None:  # dated: climb on the latest earlier tasks, not on t
@@ -241,6 +256,11 @@ class Search:
 
         text, _ = await evolve(reward, start, pool, max(2, self.budget.calls // len(on)), rng)
         return (await self.scorer.many(task, [text]))[0]
+
+    async def random_edits(self, task: vf.Task, rng: random.Random) -> Attempt:
+        honest, pool = self.honest[task.key], self.pool(task)
+        kids = [edits.mutate(honest, pool, rng) for _ in range(self.budget.calls)]
+        return best(await self.scorer.many(task, kids))
 
     async def family(self, name: str) -> dict[str, Attempt]:
         """Task key -> the family's best text over seeds."""
@@ -285,7 +305,7 @@ class FamilyReport:
 
     @property
     def failed(self) -> bool:
-        return self.wins > FAIL_SHARE * self.n
+        return self.family not in DIAGNOSTICS and self.wins > FAIL_SHARE * self.n
 
 
 def summarise(
@@ -384,14 +404,12 @@ def planned_calls(n_tasks: int, budget: Budget, families: Sequence[str]) -> int:
 
 
 def markdown(report: Report) -> str:
-    lines = [
-        "| family | mean | honest mean | wins/N | component |",
-        "|---|---|---|---|---|",
-        *(
-            f"| {f.family} | {f.mean:.3f} | {f.honest_mean:.3f} | {f.wins}/{f.n} | {f.component} |"
-            for f in report.families
-        ),
-    ]
+    lines = ["| family | mean | honest mean | wins/N | component |", "|---|---|---|---|---|"]
+    for f in report.families:
+        name = f"{f.family} (noise)" if f.family in DIAGNOSTICS else f.family
+        lines.append(
+            f"| {name} | {f.mean:.3f} | {f.honest_mean:.3f} | {f.wins}/{f.n} | {f.component} |"
+        )
     return "\n".join(lines)
 
 
