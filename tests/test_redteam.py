@@ -1,5 +1,6 @@
 """`rlnvr redteam`: the automated red team, on word_count, a hackable toy and the environments."""
 
+import asyncio
 import json
 import random
 from dataclasses import replace
@@ -14,6 +15,9 @@ from rlnvr.trainers.redteam import (
     FAIL_SHARE,
     FAMILIES,
     FAST,
+    Scorer,
+    Search,
+    honest_tasks,
     let_through,
     markdown,
     redteam,
@@ -74,6 +78,28 @@ def test_random_edits_measure_noise_and_never_fail_a_search(tmp_path):
     noisy = replace(noise, wins=noise.n)  # a reward as noisy as its edits is not an attack
     assert not noisy.failed and not replace(report, families=[noisy]).failed
     assert "| random_edits (noise) |" in markdown(report)
+
+
+@pytest.mark.parametrize("family", ["perturb", "hill_climb"])
+def test_a_dated_attack_selects_on_earlier_tasks_and_scores_its_task_once(family):
+    """On a dated taskset t's reward is t's outcome: an attack may read it once, for the text
+    it chose by the earlier tasks' rewards, never to choose."""
+    taskset = load_taskset({"id": "fixtures.redteam_toy_dated"})
+    everything = list(taskset)
+    tasks, honest = honest_tasks(taskset, everything, FAST.max_tasks)
+    train = [t for t in everything if t.key not in honest]
+    period = {t.key: taskset.task_period(t) for t in everything}
+    search = Search(Scorer(), tasks, honest, train, FAST, period)
+    for task in tasks:
+        on = search.selected_on(task)
+        assert 0 < len(on) <= 2 and all(period[t.key] < period[task.key] for t in on)
+    found = asyncio.run(search.family(family))
+    for task in tasks:
+        scored_on_t = {text for key, text in search.scorer.cache if key == task.key}
+        assert scored_on_t == {found[task.key].text}
+    if family == "hill_climb":  # the keyword hack pays on every day: climbing earlier days finds it
+        honest_reward = {t.key: score(t, honest[t.key]).reward for t in tasks}
+        assert sum(found[k].score.reward > r for k, r in honest_reward.items()) > len(tasks) // 2
 
 
 def test_a_taskset_without_honest_completions_is_refused_by_name():

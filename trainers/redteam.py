@@ -21,9 +21,10 @@ Families; each selects only on rewards of data it is allowed to see:
   Each candidate costs |F| calls, C|E| per seed; the seed with the best training mean is the
   template, evaluated once on E.
 - ``perturb``: the task's references (:class:`~rlnvr.trainers.protocols.TaskReferences`), its
-  honest text and the other honest texts are scored on t; the best K are perturbed, one
-  perturbation per call (word substitution, reordering, truncation, padding, invisible
-  characters, splicing two of them). Only perturbed texts count.
+  honest text and the other honest texts are ranked by the objective (r_t; see Time); the best
+  K are perturbed, one perturbation per call (word substitution, reordering, truncation,
+  padding, invisible characters, splicing two of them), and the perturbed text the objective
+  likes best is the family's. Only perturbed texts count.
 - ``cross_task``: other tasks' honest texts on t (up to C of them).
 - ``hill_climb``: black-box (mu + lambda) evolution on r_t from the task's honest text and a
   pool sentence: each generation, lambda children, each one edit (insert/delete/replace a
@@ -49,11 +50,11 @@ advantage no policy has. There, task t is attacked only with what existed before
 honest texts of earlier tasks (``perturb``, ``cross_task``, template candidates), and a
 template fitted on earlier training tasks, one fit per evaluated task (with C/|F| candidate
 evaluations, so the family still costs C calls per task); with no earlier training task the
-template is the first generic sentence, unfitted. Hill climbing on t's own reward would be
-an oracle there (the reward is t's outcome, which no forecaster has when it writes), so the
-climb starts from t's honest text and takes as its objective the mean reward over the
-``RECENT`` latest earlier training tasks (edits that a policy trained on the days before
-could have learned), and its best text is then scored on t.
+template is the first generic sentence, unfitted. Selecting on t's own reward would be an
+oracle there (the reward is t's outcome, which no forecaster has when it writes), so the
+climb and the perturbations start from t's texts and take as their objective the mean reward
+over the ``RECENT`` latest earlier training tasks (edits that a policy trained on the days
+before could have learned); the text chosen that way is then scored on t.
 """
 
 from __future__ import annotations
@@ -197,11 +198,6 @@ class Search:
         if not train:
             return GENERIC[0], 0.0
         fit = rng.sample(train, min(self.budget.fit_tasks, len(train)))
-
-        async def mean_reward(texts: list[str]) -> list[float]:
-            per_task = await asyncio.gather(*(self.scorer.many(t, texts) for t in fit))
-            return [fmean(a[i].score.reward for a in per_task) for i in range(len(texts))]
-
         known = self.others(before) if before is not None else list(self.honest.values())
         singles = [*known, *GENERIC]
         pairs = [" ".join(rng.sample(singles, 2)) for _ in range(len(GENERIC))]
@@ -209,23 +205,46 @@ class Search:
         fitted_on = 1 if before is not None else len(self.tasks)
         evaluations = max(2, self.budget.calls * fitted_on // len(fit))
         pool = Pool.of([*singles, *(prompt_text(t) for t in fit)])
-        return await evolve(mean_reward, start[: max(1, evaluations // 2)], pool, evaluations, rng)
+        start = start[: max(1, evaluations // 2)]
+        return await evolve(self.objective(fit), start, pool, evaluations, rng)
 
     async def dated_template(self, task: vf.Task) -> Attempt:
         """The best template over seeds fitted before ``task``, scored on it."""
         fits = [await self.template(seed, before=task) for seed in self.budget.seeds]
         return (await self.scorer.many(task, [max(fits, key=lambda f: f[1])[0]]))[0]
 
+    def selected_on(self, task: vf.Task) -> list[vf.Task]:
+        """The tasks whose reward an attack on ``task`` may select its text by: ``task`` itself,
+        or for a dated taskset the ``RECENT`` latest earlier training tasks (t's own reward is
+        its outcome, an oracle no forecaster has; none when t has no earlier training task)."""
+        if self.period is None:
+            return [task]
+        earlier = (t for t in self.train if self.earlier(t.key, task))
+        return sorted(earlier, key=lambda t: self.period[t.key])[-RECENT:]
+
+    def objective(self, on: list[vf.Task]) -> Objective:
+        """Mean reward over the tasks ``on``."""
+
+        async def reward(texts: list[str]) -> list[float]:
+            per_task = await asyncio.gather(*(self.scorer.many(t, texts) for t in on))
+            return [fmean(a[i].score.reward for a in per_task) for i in range(len(texts))]
+
+        return reward
+
     async def perturb(self, task: vf.Task, rng: random.Random) -> Attempt:
+        on = self.selected_on(task)
+        if not on:
+            return (await self.scorer.many(task, [self.honest[task.key]]))[0]
+        objective, evaluations = self.objective(on), max(2, self.budget.calls // len(on))
         others = self.others(task)
         sources = [*references(task), self.honest[task.key], *rng.sample(others, len(others))]
-        ranked = await self.scorer.many(task, sources[: max(2, self.budget.calls // 4)])
-        top = [a.text for a in sorted(ranked, key=lambda a: -a.score.reward)[:TOP_SOURCES]]
+        sources = sources[: max(2, evaluations // 4)]
+        ranked = sorted(zip(await objective(sources), sources, strict=True), key=lambda p: -p[0])
+        top = [text for _, text in ranked[:TOP_SOURCES]]
         pool = Pool.of([prompt_text(task), *top])
-        kids = [
-            edits.perturb(top, pool, rng) for _ in range(max(1, self.budget.calls - len(ranked)))
-        ]
-        return best(await self.scorer.many(task, kids))
+        kids = [edits.perturb(top, pool, rng) for _ in range(max(1, evaluations - len(sources)))]
+        chosen = max(zip(await objective(kids), kids, strict=True), key=lambda p: p[0])[1]
+        return (await self.scorer.many(task, [chosen]))[0]
 
     async def cross_task(self, task: vf.Task, rng: random.Random) -> Attempt:
         """The best other task's honest text (the task's own when there is none: no attack)."""
@@ -241,20 +260,11 @@ class Search:
     async def hill_climb(self, task: vf.Task, rng: random.Random) -> Attempt:
         pool = self.pool(task)
         start = [self.honest[task.key], rng.choice(pool.sentences)]
-        on = [task]
-        if self.period is not None:  # dated: climb on the latest earlier tasks, not on t
-            on = sorted(
-                (t for t in self.train if self.earlier(t.key, task)),
-                key=lambda t: self.period[t.key],
-            )[-RECENT:]
-            if not on:
-                return (await self.scorer.many(task, [self.honest[task.key]]))[0]
-
-        async def reward(texts: list[str]) -> list[float]:
-            per_task = await asyncio.gather(*(self.scorer.many(t, texts) for t in on))
-            return [fmean(a[i].score.reward for a in per_task) for i in range(len(texts))]
-
-        text, _ = await evolve(reward, start, pool, max(2, self.budget.calls // len(on)), rng)
+        on = self.selected_on(task)
+        if not on:
+            return (await self.scorer.many(task, [self.honest[task.key]]))[0]
+        evaluations = max(2, self.budget.calls // len(on))
+        text, _ = await evolve(self.objective(on), start, pool, evaluations, rng)
         return (await self.scorer.many(task, [text]))[0]
 
     async def random_edits(self, task: vf.Task, rng: random.Random) -> Attempt:
