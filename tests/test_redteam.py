@@ -80,16 +80,16 @@ def test_random_edits_measure_noise_and_never_fail_a_search(tmp_path):
     assert "| random_edits (noise) |" in markdown(report)
 
 
-@pytest.mark.parametrize("family", ["perturb", "hill_climb"])
+@pytest.mark.parametrize("family", ["perturb", "cross_task", "hill_climb"])
 def test_a_dated_attack_selects_on_earlier_tasks_and_scores_its_task_once(family):
     """On a dated taskset t's reward is t's outcome: an attack may read it once, for the text
-    it chose by the earlier tasks' rewards, never to choose."""
+    it chose (among edits, other tasks' texts and seeds) by the earlier tasks' rewards."""
     taskset = load_taskset({"id": "fixtures.redteam_toy_dated"})
     everything = list(taskset)
     tasks, honest = honest_tasks(taskset, everything, FAST.max_tasks)
     train = [t for t in everything if t.key not in honest]
     period = {t.key: taskset.task_period(t) for t in everything}
-    search = Search(Scorer(), tasks, honest, train, FAST, period)
+    search = Search(Scorer(), tasks, honest, train, replace(FAST, seeds=(0, 1)), period)
     for task in tasks:
         on = search.selected_on(task)
         assert 0 < len(on) <= 2 and all(period[t.key] < period[task.key] for t in on)

@@ -25,7 +25,7 @@ Families; each selects only on rewards of data it is allowed to see:
   K are perturbed, one perturbation per call (word substitution, reordering, truncation,
   padding, invisible characters, splicing two of them), and the perturbed text the objective
   likes best is the family's. Only perturbed texts count.
-- ``cross_task``: other tasks' honest texts on t (up to C of them).
+- ``cross_task``: other tasks' honest texts, the best by the objective (up to C of them).
 - ``hill_climb``: black-box (mu + lambda) evolution on r_t from the task's honest text and a
   pool sentence: each generation, lambda children, each one edit (insert/delete/replace a
   word, insert/delete a sentence, duplicate a span, reorder) of a random parent among the mu
@@ -41,8 +41,9 @@ And one diagnostic, reported beside them but never failing a search:
   (every selection is on t's own reward here, dated taskset or not: a measurement, not an
   attack).
 
-Seeds are independent restarts of every search; per task, the best text over seeds is the
-family's. Identical (task, text) pairs are scored once.
+Seeds are independent restarts of every search; per task, the family's text is the best over
+seeds by the same objective the search used (r_t itself for ``random_edits``). Identical (task,
+text) pairs are scored once.
 
 Time. For a taskset whose tasks happen in time (:class:`~rlnvr.trainers.protocols.Dated`:
 Varro's days), a text written for a later task knows what happened after an earlier one, an
@@ -51,10 +52,11 @@ honest texts of earlier tasks (``perturb``, ``cross_task``, template candidates)
 template fitted on earlier training tasks, one fit per evaluated task (with C/|F| candidate
 evaluations, so the family still costs C calls per task); with no earlier training task the
 template is the first generic sentence, unfitted. Selecting on t's own reward would be an
-oracle there (the reward is t's outcome, which no forecaster has when it writes), so the
-climb and the perturbations start from t's texts and take as their objective the mean reward
-over the ``RECENT`` latest earlier training tasks (edits that a policy trained on the days
-before could have learned); the text chosen that way is then scored on t.
+oracle there (the reward is t's outcome, which no forecaster has when it writes), so every
+attack but the template takes as its objective the mean reward over the ``RECENT`` latest
+earlier training tasks: the climb and the perturbations start from t's texts and keep the
+edits a policy trained on the days before could have learned, cross-task copying and the
+choice among seeds pick by it too, and only the text chosen that way is scored on t.
 """
 
 from __future__ import annotations
@@ -231,46 +233,54 @@ class Search:
 
         return reward
 
-    async def perturb(self, task: vf.Task, rng: random.Random) -> Attempt:
+    async def ranked(self, task: vf.Task, texts: Sequence[str]) -> list[str]:
+        """``texts``, best first by the objective on ``selected_on(task)`` (none if empty)."""
         on = self.selected_on(task)
-        if not on:
-            return (await self.scorer.many(task, [self.honest[task.key]]))[0]
-        objective, evaluations = self.objective(on), max(2, self.budget.calls // len(on))
+        if not on or not texts:
+            return []
+        values = await self.objective(on)(list(texts))
+        return [t for _, t in sorted(zip(values, texts, strict=True), key=lambda p: -p[0])]
+
+    async def choose(self, task: vf.Task, texts: Sequence[str]) -> str:
+        """The best of ``texts`` by ``ranked`` (the task's honest text when nothing may be
+        selected on: no attack)."""
+        top = await self.ranked(task, texts)
+        return top[0] if top else self.honest[task.key]
+
+    async def perturb(self, task: vf.Task, rng: random.Random) -> str:
+        evaluations = max(2, self.budget.calls // max(1, len(self.selected_on(task))))
         others = self.others(task)
         sources = [*references(task), self.honest[task.key], *rng.sample(others, len(others))]
         sources = sources[: max(2, evaluations // 4)]
-        ranked = sorted(zip(await objective(sources), sources, strict=True), key=lambda p: -p[0])
-        top = [text for _, text in ranked[:TOP_SOURCES]]
+        top = (await self.ranked(task, sources))[:TOP_SOURCES]
+        if not top:
+            return await self.choose(task, [])
         pool = Pool.of([prompt_text(task), *top])
         kids = [edits.perturb(top, pool, rng) for _ in range(max(1, evaluations - len(sources)))]
-        chosen = max(zip(await objective(kids), kids, strict=True), key=lambda p: p[0])[1]
-        return (await self.scorer.many(task, [chosen]))[0]
+        return await self.choose(task, kids)
 
-    async def cross_task(self, task: vf.Task, rng: random.Random) -> Attempt:
+    async def cross_task(self, task: vf.Task, rng: random.Random) -> str:
         """The best other task's honest text (the task's own when there is none: no attack)."""
-        others = self.others(task) or [self.honest[task.key]]
-        return best(
-            await self.scorer.many(task, rng.sample(others, min(len(others), self.budget.calls)))
-        )
+        others = self.others(task)
+        return await self.choose(task, rng.sample(others, min(len(others), self.budget.calls)))
 
     def pool(self, task: vf.Task) -> Pool:
         """What an edit of ``task``'s text may insert: its prompt, references and honest text."""
         return Pool.of([prompt_text(task), *references(task), self.honest[task.key]])
 
-    async def hill_climb(self, task: vf.Task, rng: random.Random) -> Attempt:
-        pool = self.pool(task)
-        start = [self.honest[task.key], rng.choice(pool.sentences)]
-        on = self.selected_on(task)
+    async def hill_climb(self, task: vf.Task, rng: random.Random) -> str:
+        pool, on = self.pool(task), self.selected_on(task)
         if not on:
-            return (await self.scorer.many(task, [self.honest[task.key]]))[0]
+            return await self.choose(task, [])
+        start = [self.honest[task.key], rng.choice(pool.sentences)]
         evaluations = max(2, self.budget.calls // len(on))
         text, _ = await evolve(self.objective(on), start, pool, evaluations, rng)
-        return (await self.scorer.many(task, [text]))[0]
+        return await self.choose(task, [text])
 
-    async def random_edits(self, task: vf.Task, rng: random.Random) -> Attempt:
+    async def random_edits(self, task: vf.Task, rng: random.Random) -> str:
         honest, pool = self.honest[task.key], self.pool(task)
         kids = [edits.mutate(honest, pool, rng) for _ in range(self.budget.calls)]
-        return best(await self.scorer.many(task, kids))
+        return best(await self.scorer.many(task, kids)).text
 
     async def family(self, name: str) -> dict[str, Attempt]:
         """Task key -> the family's best text over seeds."""
@@ -289,7 +299,9 @@ class Search:
                 await attack(task, random.Random(f"{name}:{seed}:{task.key}"))
                 for seed in self.budget.seeds
             ]
-            found[task.key] = best(tries)
+            if name not in DIAGNOSTICS:  # random_edits measures t's own reward: best on t
+                tries = [await self.choose(task, tries)]
+            found[task.key] = best(await self.scorer.many(task, tries))
         return found
 
 
