@@ -70,7 +70,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
-from statistics import fmean
+from statistics import fmean, pstdev
 
 import verifiers.v1 as vf
 
@@ -182,6 +182,7 @@ class Search:
     train: list[vf.Task]  # candidates for F
     budget: Budget
     period: dict[str, date] | None = None  # task key -> its day, for a Dated taskset
+    edit_sigma: dict[str, list[float]] = field(default_factory=dict)  # random_edits: per seed
 
     def earlier(self, key: str, before: vf.Task | None) -> bool:
         """Whether task ``key`` could be known when attacking ``before`` (always, undated)."""
@@ -279,8 +280,11 @@ class Search:
 
     async def random_edits(self, task: vf.Task, rng: random.Random) -> str:
         honest, pool = self.honest[task.key], self.pool(task)
-        kids = [edits.mutate(honest, pool, rng) for _ in range(self.budget.calls)]
-        return best(await self.scorer.many(task, kids)).text
+        kids = await self.scorer.many(
+            task, [edits.mutate(honest, pool, rng) for _ in range(self.budget.calls)]
+        )
+        self.edit_sigma.setdefault(task.key, []).append(pstdev(a.score.reward for a in kids))
+        return best(kids).text
 
     async def family(self, name: str) -> dict[str, Attempt]:
         """Task key -> the family's best text over seeds."""
@@ -368,6 +372,9 @@ class Report:
     families: list[FamilyReport]
     calls: int
     seconds: float
+    edit_sigma: float | None = None
+    """The std of the reward over random single edits of an honest text (mean over tasks and
+    seeds; ``random_edits`` measures it): the reward's resolution, against ``MARGIN``."""
 
     @property
     def failed(self) -> bool:
@@ -412,7 +419,13 @@ async def redteam_async(
     )
     reference = {t.key: (await search.scorer.many(t, [honest[t.key]]))[0] for t in tasks}
     reports = [summarise(name, await search.family(name), reference, tasks) for name in families]
-    return Report(reports, search.scorer.calls, time.perf_counter() - started)
+    sigma = [fmean(s) for s in search.edit_sigma.values()]
+    return Report(
+        reports,
+        search.scorer.calls,
+        time.perf_counter() - started,
+        fmean(sigma) if sigma else None,
+    )
 
 
 def redteam(taskset: vf.Taskset, budget: Budget = FULL, **kwargs) -> Report:
@@ -432,6 +445,11 @@ def markdown(report: Report) -> str:
         lines.append(
             f"| {name} | {f.mean:.3f} | {f.honest_mean:.3f} | {f.wins}/{f.n} | {f.component} |"
         )
+    if report.edit_sigma is not None:
+        lines.append(
+            f"\none random edit of an honest text moves the reward by {report.edit_sigma:.3f} "
+            f"(std; the win margin is {MARGIN})"
+        )
     return "\n".join(lines)
 
 
@@ -446,6 +464,7 @@ def write(report: Report, folder: Path) -> Path:
         "failed": report.failed,
         "calls": report.calls,
         "seconds": report.seconds,
+        "edit_sigma": report.edit_sigma,
         "families": [
             {k: v for k, v in asdict(f).items() if k != "winners"} for f in report.families
         ],
