@@ -170,6 +170,32 @@ def test_checkpoint_round_trip(tmp_path):
     assert mx.array_equal(trainer.opt.state["step"], clone.opt.state["step"])
 
 
+def test_refill_tops_up_a_step_whose_groups_have_no_reward_spread(tmp_path):
+    """The quickstart reward pays nothing for a reply cut at the token budget, so at 8 tokens
+    most groups are all zeros: without refill the step trains on nothing."""
+
+    def first_step(refill: int) -> dict:
+        cfg = TrainConfig.model_validate(
+            {
+                "output": str(tmp_path / f"refill{refill}"),
+                "trainer": {"tasks_per_step": 4, "group_size": 2, "refill": refill},
+                "sampling": {"max_tokens": 8},
+            }
+        )
+        return Trainer(cfg).train_step()
+
+    plain, refilled = first_step(0), first_step(3)
+    informative = [
+        round((1 - row["frac_zero_std"]) * (4 + row["refill_groups"])) for row in (plain, refilled)
+    ]
+    assert plain["refill_groups"] == 0 and informative[0] < 4
+    assert 0 < refilled["refill_groups"] <= 3 * 4
+    assert informative[0] <= informative[1] <= 4  # each round draws only what is missing
+    # at this seed the first draw (the same in both runs) has no spread; the top-up found some
+    assert informative == [0, informative[1]] and informative[1] > 0
+    assert "loss" not in plain and "loss" in refilled
+
+
 def _flat(model):
     from mlx.utils import tree_flatten
 

@@ -134,6 +134,9 @@ def test_config_maps_onto_grpo_config(tmp_path):
     table["trainer"]["minibatches"] = 3
     with pytest.raises(ValueError, match="trainer.minibatches"):
         grpo_config(TrainConfig.model_validate(table), processes=1, big_model=False)
+    table["trainer"] |= {"minibatches": 2, "refill": 2}  # a setting TRL has no place for
+    with pytest.raises(ValueError, match="trainer.refill"):
+        grpo_config(TrainConfig.model_validate(table), processes=1, big_model=False)
     model, _ = load_torch("rlnvr-tiny")
     lora = lora_config(TrainConfig.model_validate(table), model)
     assert (lora.r, lora.lora_alpha, lora.layers_to_transform) == (4, 40.0, [2, 3])

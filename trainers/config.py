@@ -42,6 +42,10 @@ class TrainerConfig(BaseConfig):
     """Tasks (curriculum levels) drawn per step."""
     group_size: int = 8
     """Completions per task; advantages are normalised within each group."""
+    refill: int = Field(default=0, ge=0)
+    """Extra rounds of sampling per step while fewer than ``tasks_per_step`` groups have reward
+    spread: each round draws as many more tasks as groups are missing, and every group played
+    updates the curriculum (DAPO's dynamic sampling). 0: train on what the first draw gave."""
     minibatches: int = 2
     """Optimizer steps per rollout batch (more than 1 makes the importance ratio matter)."""
     learning_rate: float = 5e-5

@@ -2,7 +2,10 @@
 
 One step: the curriculum draws ``tasks_per_step`` tasks; the policy samples ``group_size``
 completions for each (keeping sampling log-probs); the taskset's own rewards score them;
-groups whose rewards are all equal are dropped; the rest are split into ``minibatches``
+groups whose rewards are all equal are dropped (with ``refill``, more tasks are drawn and
+sampled until ``tasks_per_step`` groups have spread or the rounds run out: DAPO's dynamic
+sampling, so a step of mostly solved or hopeless tasks still trains on a full batch); the
+rest are split into ``minibatches``
 optimizer steps, so from the second one on the policy has moved and the clipped importance
 ratio does its job. Every ``checkpoint_every`` steps the run is checkpointed atomically.
 """
@@ -47,6 +50,7 @@ from rlnvr.trainers.rollout import Rollout, generate_groups
 from rlnvr.trainers.scoring import score_groups
 from rlnvr.trainers.shared_prefix import SharedBatch, batch_logprobs, build_shared_batch
 from rlnvr.trainers.tasksets import load_tasks
+from rlnvr.trainers.traces import Score
 
 logger = logging.getLogger("rlnvr.trainer")
 LORA_ABOVE_PARAMS = 50_000_000
@@ -67,6 +71,24 @@ class Batch:
     @property
     def completion_tokens(self) -> int:
         return int(self.mask.sum().item())
+
+
+@dataclass
+class Played:
+    """The groups a step sampled: rollouts, their rewards and scores, generation seconds."""
+
+    groups: list[list[Rollout]]
+    rewards: np.ndarray  # groups x group_size
+    scores: list[list[Score]]
+    gen_seconds: float
+
+    def __add__(self, other: Played) -> Played:
+        return Played(
+            self.groups + other.groups,
+            np.concatenate([self.rewards, other.rewards]),
+            self.scores + other.scores,
+            self.gen_seconds + other.gen_seconds,
+        )
 
 
 def build_batch(samples: list[tuple[Rollout, float]], pad_id: int, multiple: int = 1) -> Batch:
@@ -238,21 +260,34 @@ class Trainer:
 
     # -- one step ---------------------------------------------------------------------------
 
+    def play(self, keys: list[str]) -> Played:
+        """One group per level, scored; each level's curriculum score is updated with it."""
+        cfg = self.cfg.trainer
+        tasks = [self.by_key[k] for k in keys]
+        start = time.perf_counter()
+        groups = generate_groups(
+            self.model, self.tokenizer, tasks, cfg.group_size, self.cfg.sampling
+        )
+        seconds = time.perf_counter() - start
+        scores = score_groups(tasks, groups)
+        rewards = np.array([[s.reward for s in g] for g in scores])
+        for key, row in zip(keys, rewards, strict=True):
+            self.curriculum.update(key, row)
+        return Played(groups, rewards, scores, seconds)
+
     def train_step(self) -> dict:
         cfg = self.cfg.trainer
         rng = np.random.default_rng([cfg.seed, self.step])
         mx.random.seed(cfg.seed * 1_000_003 + self.step)
         start = time.perf_counter()
-        keys = self.curriculum.sample(cfg.tasks_per_step, rng)
-        tasks = [self.by_key[k] for k in keys]
-        groups = generate_groups(
-            self.model, self.tokenizer, tasks, cfg.group_size, self.cfg.sampling
-        )
-        gen_seconds = time.perf_counter() - start
-        scores = score_groups(tasks, groups)
-        rewards = np.array([[s.reward for s in g] for g in scores])
-        for key, row in zip(keys, rewards, strict=True):
-            self.curriculum.update(key, row)
+        played = self.play(self.curriculum.sample(cfg.tasks_per_step, rng))
+        first = len(played.groups)
+        for _ in range(cfg.refill):  # dynamic sampling: top up the groups that carry signal
+            missing = cfg.tasks_per_step - int(informative_groups(played.rewards).sum())
+            if missing <= 0:
+                break
+            played += self.play(self.curriculum.sample(missing, rng))
+        groups, rewards, scores = played.groups, played.rewards, played.scores
         keep = informative_groups(rewards)
         advantages = group_advantages(rewards)
         samples = [
@@ -273,13 +308,14 @@ class Trainer:
             "reward_std": float(rewards.std()),
             **component_means([s for g in scores for s in g]),
             "frac_zero_std": float(1 - keep.mean()),
+            "refill_groups": len(groups) - first,
             "completion_len": gen_tokens / len(rollouts),
             # Monte-Carlo estimate of the sampling policy's entropy: E_y~pi[-log pi(y)], from
             # the log-probs generation already returned (a full-vocabulary entropy would cost
             # a softmax over B x L x V in every update).
             "entropy": -float(np.mean([lp for r in rollouts for lp in r.logprobs])),
             "truncated_frac": float(np.mean([r.truncated for r in rollouts])),
-            "gen_tokens_per_s": gen_tokens / gen_seconds,
+            "gen_tokens_per_s": gen_tokens / played.gen_seconds,
             "train_tokens_per_s": trained / train_seconds if samples else 0.0,
             "step_seconds": time.perf_counter() - start,
             **stats,

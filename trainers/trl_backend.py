@@ -84,6 +84,8 @@ def grpo_config(cfg: TrainConfig, processes: int, big_model: bool) -> GRPOConfig
         )
     if s.temperature <= 0:
         raise ValueError("sampling.temperature must be > 0 with --backend trl (training samples)")
+    if t.refill:
+        raise ValueError("trainer.refill is the MLX trainer's; TRL samples one batch per step")
     eps_low, eps_high = (loss.eps_low, loss.eps_high) if loss.kind == "gspo" else GRPO_CLIP
     cuda = torch.cuda.is_available()
     return GRPOConfig(
