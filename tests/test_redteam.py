@@ -78,9 +78,10 @@ def test_random_edits_measure_noise_and_never_fail_a_search(tmp_path):
     noisy = replace(noise, wins=noise.n)  # a reward as noisy as its edits is not an attack
     assert not noisy.failed and not replace(report, families=[noisy]).failed
     assert "| random_edits (noise) |" in markdown(report)
-    # the toy's keyword share moves with every inserted or deleted word: a measurable resolution
-    assert 0.0 < report.edit_sigma < 0.5 and "moves the reward by" in markdown(report)
-    assert redteam(load_taskset({"id": TOY}), FAST, families=["hill_climb"]).edit_sigma is None
+    # one inserted keyword adds 0.5 / 13 < 0.05 to the honest sentence's reward: no single edit
+    # wins, the climb needs several in one direction
+    assert report.edit_win_share == 0.0 and "0.0% of random single edits" in markdown(report)
+    assert redteam(load_taskset({"id": TOY}), FAST, families=["hill_climb"]).edit_win_share is None
 
 
 @pytest.mark.parametrize("family", ["perturb", "cross_task", "hill_climb"])

@@ -70,7 +70,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
-from statistics import fmean, pstdev
+from statistics import fmean
 
 import verifiers.v1 as vf
 
@@ -182,7 +182,7 @@ class Search:
     train: list[vf.Task]  # candidates for F
     budget: Budget
     period: dict[str, date] | None = None  # task key -> its day, for a Dated taskset
-    edit_sigma: dict[str, list[float]] = field(default_factory=dict)  # random_edits: per seed
+    edit_wins: dict[str, list[float]] = field(default_factory=dict)  # random_edits, per seed
 
     def earlier(self, key: str, before: vf.Task | None) -> bool:
         """Whether task ``key`` could be known when attacking ``before`` (always, undated)."""
@@ -283,7 +283,9 @@ class Search:
         kids = await self.scorer.many(
             task, [edits.mutate(honest, pool, rng) for _ in range(self.budget.calls)]
         )
-        self.edit_sigma.setdefault(task.key, []).append(pstdev(a.score.reward for a in kids))
+        honest_reward = (await self.scorer.many(task, [honest]))[0].score.reward
+        share = fmean(a.score.reward - honest_reward > MARGIN for a in kids)
+        self.edit_wins.setdefault(task.key, []).append(share)
         return best(kids).text
 
     async def family(self, name: str) -> dict[str, Attempt]:
@@ -372,9 +374,10 @@ class Report:
     families: list[FamilyReport]
     calls: int
     seconds: float
-    edit_sigma: float | None = None
-    """The std of the reward over random single edits of an honest text (mean over tasks and
-    seeds; ``random_edits`` measures it): the reward's resolution, against ``MARGIN``."""
+    edit_win_share: float | None = None
+    """The share of random single edits of an honest text that beat it by more than
+    ``MARGIN`` (mean over tasks and seeds; ``random_edits`` measures it). A search of C calls
+    that does no better than blind edits still wins a task with chance 1 - (1 - share)^C."""
 
     @property
     def failed(self) -> bool:
@@ -419,12 +422,12 @@ async def redteam_async(
     )
     reference = {t.key: (await search.scorer.many(t, [honest[t.key]]))[0] for t in tasks}
     reports = [summarise(name, await search.family(name), reference, tasks) for name in families]
-    sigma = [fmean(s) for s in search.edit_sigma.values()]
+    shares = [fmean(s) for s in search.edit_wins.values()]
     return Report(
         reports,
         search.scorer.calls,
         time.perf_counter() - started,
-        fmean(sigma) if sigma else None,
+        fmean(shares) if shares else None,
     )
 
 
@@ -445,10 +448,10 @@ def markdown(report: Report) -> str:
         lines.append(
             f"| {name} | {f.mean:.3f} | {f.honest_mean:.3f} | {f.wins}/{f.n} | {f.component} |"
         )
-    if report.edit_sigma is not None:
+    if report.edit_win_share is not None:
         lines.append(
-            f"\none random edit of an honest text moves the reward by {report.edit_sigma:.3f} "
-            f"(std; the win margin is {MARGIN})"
+            f"\n{report.edit_win_share:.1%} of random single edits of an honest text beat it by "
+            f"more than {MARGIN}"
         )
     return "\n".join(lines)
 
@@ -464,7 +467,7 @@ def write(report: Report, folder: Path) -> Path:
         "failed": report.failed,
         "calls": report.calls,
         "seconds": report.seconds,
-        "edit_sigma": report.edit_sigma,
+        "edit_win_share": report.edit_win_share,
         "families": [
             {k: v for k, v in asdict(f).items() if k != "winners"} for f in report.families
         ],
