@@ -289,7 +289,7 @@ class Search:
         return best(kids).text
 
     async def family(self, name: str) -> dict[str, Attempt]:
-        """Task key -> the family's best text over seeds."""
+        """Task key -> the family's text, the best over seeds by its objective, scored on it."""
         if name == "templates":
             if not self.train:
                 raise ValueError("templates: no training tasks to fit on (every task is held out)")
