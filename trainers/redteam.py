@@ -234,28 +234,26 @@ class Search:
 
         return reward
 
-    async def ranked(self, task: vf.Task, texts: Sequence[str]) -> list[str]:
-        """``texts``, best first by the objective on ``selected_on(task)`` (none if empty)."""
-        on = self.selected_on(task)
-        if not on or not texts:
-            return []
+    async def ranked(self, on: list[vf.Task], texts: Sequence[str]) -> list[str]:
+        """``texts``, best first by the mean reward over the tasks ``on``."""
         values = await self.objective(on)(list(texts))
         return [t for _, t in sorted(zip(values, texts, strict=True), key=lambda p: -p[0])]
 
     async def choose(self, task: vf.Task, texts: Sequence[str]) -> str:
-        """The best of ``texts`` by ``ranked`` (the task's honest text when nothing may be
-        selected on: no attack)."""
-        top = await self.ranked(task, texts)
-        return top[0] if top else self.honest[task.key]
+        """The best of ``texts`` by the objective on ``selected_on(task)`` (the task's honest
+        text when there is nothing to choose from or to choose by: no attack)."""
+        on = self.selected_on(task)
+        return (await self.ranked(on, texts))[0] if on and texts else self.honest[task.key]
 
     async def perturb(self, task: vf.Task, rng: random.Random) -> str:
-        evaluations = max(2, self.budget.calls // max(1, len(self.selected_on(task))))
+        on = self.selected_on(task)
+        if not on:
+            return self.honest[task.key]
+        evaluations = max(2, self.budget.calls // len(on))
         others = self.others(task)
         sources = [*references(task), self.honest[task.key], *rng.sample(others, len(others))]
         sources = sources[: max(2, evaluations // 4)]
-        top = (await self.ranked(task, sources))[:TOP_SOURCES]
-        if not top:
-            return await self.choose(task, [])
+        top = (await self.ranked(on, sources))[:TOP_SOURCES]
         pool = Pool.of([prompt_text(task), *top])
         kids = [edits.perturb(top, pool, rng) for _ in range(max(1, evaluations - len(sources)))]
         return await self.choose(task, kids)
@@ -272,7 +270,7 @@ class Search:
     async def hill_climb(self, task: vf.Task, rng: random.Random) -> str:
         pool, on = self.pool(task), self.selected_on(task)
         if not on:
-            return await self.choose(task, [])
+            return self.honest[task.key]
         start = [self.honest[task.key], rng.choice(pool.sentences)]
         evaluations = max(2, self.budget.calls // len(on))
         text, _ = await evolve(self.objective(on), start, pool, evaluations, rng)

@@ -75,17 +75,20 @@ class Batch:
 
 @dataclass
 class Played:
-    """The groups a step sampled: rollouts, their rewards and scores, generation seconds."""
+    """The groups a step sampled: rollouts, their scores, generation seconds."""
 
     groups: list[list[Rollout]]
-    rewards: np.ndarray  # groups x group_size
     scores: list[list[Score]]
     gen_seconds: float
+
+    @property
+    def rewards(self) -> np.ndarray:
+        """Weighted rewards, groups x group_size."""
+        return np.array([[s.reward for s in g] for g in self.scores])
 
     def __add__(self, other: Played) -> Played:
         return Played(
             self.groups + other.groups,
-            np.concatenate([self.rewards, other.rewards]),
             self.scores + other.scores,
             self.gen_seconds + other.gen_seconds,
         )
@@ -268,12 +271,11 @@ class Trainer:
         groups = generate_groups(
             self.model, self.tokenizer, tasks, cfg.group_size, self.cfg.sampling
         )
-        seconds = time.perf_counter() - start
-        scores = score_groups(tasks, groups)
-        rewards = np.array([[s.reward for s in g] for g in scores])
-        for key, row in zip(keys, rewards, strict=True):
+        seconds = time.perf_counter() - start  # generation only: scoring is not the policy's
+        played = Played(groups, score_groups(tasks, groups), seconds)
+        for key, row in zip(keys, played.rewards, strict=True):
             self.curriculum.update(key, row)
-        return Played(groups, rewards, scores, seconds)
+        return played
 
     def train_step(self) -> dict:
         cfg = self.cfg.trainer
