@@ -165,6 +165,11 @@ def references(task: vf.Task) -> list[str]:
     return list(task.references()) if isinstance(task, TaskReferences) else []
 
 
+def edit_pool(task: vf.Task, honest: str) -> Pool:
+    """What an edit of ``task``'s text may insert: its prompt, references and honest text."""
+    return Pool.of([prompt_text(task), *references(task), honest])
+
+
 def prompt_text(task: vf.Task) -> str:
     prompt = task.data.prompt
     if isinstance(prompt, str):
@@ -264,8 +269,7 @@ class Search:
         return await self.choose(task, rng.sample(others, min(len(others), self.budget.calls)))
 
     def pool(self, task: vf.Task) -> Pool:
-        """What an edit of ``task``'s text may insert: its prompt, references and honest text."""
-        return Pool.of([prompt_text(task), *references(task), self.honest[task.key]])
+        return edit_pool(task, self.honest[task.key])
 
     async def hill_climb(self, task: vf.Task, rng: random.Random) -> str:
         pool, on = self.pool(task), self.selected_on(task)
