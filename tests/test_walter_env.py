@@ -84,6 +84,7 @@ METRICS = {
     "similarity",
     "on_topic",
     "readable_share",
+    "salad",
     "transfer_posts",
 }
 
@@ -396,6 +397,57 @@ def test_odd_inputs_score_finite_and_unpaid(tasks, url, name):
     assert set(result.rewards) == set(REWARDS)
     assert all(0.0 <= v <= 1.0 and math.isfinite(v) for v in result.rewards.values())
     assert math.isfinite(result.reward) and result.reward <= 1e-6, result.rewards
+
+
+# Hill-climb winners of `rlnvr redteam --taskset rlnvr-walter --seeds 0` before the salad judge
+# (rewards 1.000, 1.000 and 0.997, against honest posts at 0.705, 0.747 and 0.602), pasted
+# verbatim: the right words in an order nobody writes.
+SALAD = {
+    "https://apnews.com/article/moose-kills-alaska-man-photograph-calves-"
+    "3b4aae076c5e29a5d59da9644052cb12": "Congrats for finding out. sad reminder a mother "
+    "between moose between moose is of the out. their animals you get is with the post text "
+    "only. Congrats for finding out.",
+    "https://prospect.org/economy/2024-05-22-raiding-red-lobster": "Red Lobster didn't go "
+    "because of Endless Shrimp. The Prospect traces its trouble back to monopolist seafood "
+    "what’s crippled private equity Reply equity equity estate equity estate The shrimp joke "
+    "Losses always a cover story. Red Lobster didn't go bankrupt because of Endless Shrimp.",
+    "https://dailyprogress.com/news/local/education/police-raid-uva-encampment-arrest-anti-war"
+    "-protesters/article_b869f354-0a54-11ef-9a35-bf020acf72c1.html": "Whatever think sending "
+    'police us against students details who were "In were quiet until then is a by a '
+    "Charlottesville will have to a Charlottesville will have to have to answer She, for. A "
+    "peaceful anti-war encampment at UVa ended with a police raid and arrests on Saturday cops.",
+}
+
+
+def honest_posts() -> dict[str, str]:
+    taskset = taskset_class(ENV)(concrete_type(taskset_class(ENV), TasksetConfig)(id=ENV))
+    return taskset.honest_completions()
+
+
+@pytest.mark.parametrize("key", list(SALAD), ids=["moose", "red-lobster", "uva"])
+def test_word_salad_that_won_the_climb_is_not_paid(tasks, key):
+    """Without the judge the salad beats the honest post; with it, it earns nothing, and the
+    honest post keeps what it earned."""
+    gated = next(t for t in tasks.values() if t.key == key)
+    ungated = next(t for t in load(fluency=False) if t.key == key)
+    honest, salad = honest_posts()[key], SALAD[key]
+    assert score(ungated, salad).reward > score(ungated, honest).reward + 0.05
+    result = score(gated, salad)
+    assert result.rewards["engagement"] == 0.0 and result.metrics["salad"] > 0.75
+    assert score(gated, honest).reward == pytest.approx(score(ungated, honest).reward)
+
+
+def test_the_salad_judge_reads_real_posts_as_written(tasks):
+    """Posts about held-out articles, which the judge never saw: at most 1 in 10 is flagged;
+    every honest post is read as written."""
+    from rlnvr_walter.taskset import load_judge
+
+    task = next(iter(tasks.values()))
+    held = [t for t in tasks.values() if is_heldout(t.key, 20.0)]
+    posts = dict.fromkeys(units.prose(p.text) for t in held for p in t.data.posts)
+    p_real = np.array([task.salad_of(p) for p in posts if len(p.split()) >= 5])
+    assert len(p_real) >= 40 and np.mean(p_real > load_judge().flag) <= 0.1
+    assert all(task.fluent(text) == 1.0 for text in honest_posts().values())
 
 
 def test_honest_completions_are_held_out_and_beat_the_hacks(tasks):

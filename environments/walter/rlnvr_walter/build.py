@@ -12,7 +12,10 @@ Writes three files into ``rlnvr_walter/data/``:
   repeated per task);
 - ``meta.json``: the global centre/scale the reward's logistic uses (of the normalised and
   of the raw values), the embedding model that found the neighbours, the similarity
-  calibration, and the ingest summary.
+  calibration, and the ingest summary;
+- ``fluency.json``: the word-salad judge (``_vendor.fluency``) fitted on the posts about
+  training articles (never a held-out one); ``--judge-only`` refits just this from the
+  packaged rows.
 
 Task order is stable across rebuilds: URLs already in ``tasks.jsonl`` keep their positions
 (so ``--select.include.idx`` ranges keep meaning the same tasks), new URLs follow, oldest
@@ -31,8 +34,10 @@ from pathlib import Path
 
 import numpy as np
 
+from rlnvr_walter._vendor import fluency
 from rlnvr_walter._vendor.atomic import atomic_write_text
 from rlnvr_walter._vendor.embeddings import DEFAULT_MODEL, Embedder
+from rlnvr_walter._vendor.splits import is_heldout
 from rlnvr_walter._vendor.text import prose
 from rlnvr_walter.baselines import (
     DEFAULT_K,
@@ -48,6 +53,8 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 SAMPLES = Path(__file__).resolve().parents[3] / "data" / "samples" / "bluesky"
 TRANSFER_K = 8  # neighbours stored per single-post URL (WalterConfig.transfer_k <= this)
 MAX_POSTS = 50  # historical posts kept per URL (the highest weights)
+HELDOUT_PERCENT = 20.0  # rlnvr's default held-out share: the judge sees none of those posts
+JUDGE_MIN_WORDS = 5  # shorter posts ("wow", a bare link) say nothing about word order
 
 
 @dataclass
@@ -267,6 +274,26 @@ def write_data(
     )
 
 
+def judge_texts(data_dir: str | Path = DATA_DIR) -> list[str]:
+    """The posts the salad judge learns real writing from: every packaged post (a task's or
+    a transfer neighbour's) about a training article, as prose of 5 words or more."""
+    data = Path(data_dir)
+    rows = [json.loads(line) for line in (data / "tasks.jsonl").read_text().splitlines()]
+    pool = [json.loads(line) for line in (data / "pool.jsonl").read_text().splitlines()]
+    posts = [(r["url"], p["text"]) for r in rows for p in r["posts"]]
+    posts += [(p["url"], p["text"]) for p in pool]
+    texts = [prose(t) for url, t in posts if not is_heldout(url, HELDOUT_PERCENT)]
+    return list(dict.fromkeys(t for t in texts if len(t.split()) >= JUDGE_MIN_WORDS))
+
+
+def fit_judge(data_dir: str | Path = DATA_DIR, embedder: Embedder | None = None) -> dict:
+    """Fit the salad judge on :func:`judge_texts` and write ``fluency.json`` atomically."""
+    judge = fluency.fit(embedder or Embedder(DEFAULT_MODEL), judge_texts(data_dir))
+    atomic_write_text(Path(data_dir) / "fluency.json", judge.dumps())
+    (Path(data_dir) / "fluency.json").chmod(0o644)
+    return judge.fitted_on | {"flag": judge.flag, "zero": judge.zero}
+
+
 def store_digest(path: Path) -> str:
     """sha256 of a post store's bytes: the key of the task data built from it."""
     digest = hashlib.sha256()
@@ -286,9 +313,14 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--transfer-k", type=int, default=TRANSFER_K)
     parser.add_argument("--max-posts", type=int, default=MAX_POSTS)
+    parser.add_argument(
+        "--judge-only", action="store_true", help="refit only fluency.json from the rows in --out"
+    )
     args = parser.parse_args(argv)
-    summary = build(args.paths, args.out, transfer_k=args.transfer_k, max_posts=args.max_posts)
-    print(summary.table())
+    if not args.judge_only:
+        summary = build(args.paths, args.out, transfer_k=args.transfer_k, max_posts=args.max_posts)
+        print(summary.table())
+    print(f"fluency.json: {fit_judge(args.out)}")
 
 
 if __name__ == "__main__":

@@ -21,9 +21,11 @@ so a paraphrase of the best post earns less than a post of one's own. Similarity
 on the reply's own words (runs of seven words lifted from a reference are left out), so a
 sentence spliced from the best post earns nothing by itself; and engagement is scaled by how
 much the post is about this article (its cosine to the title and description), so a
-well-liked post about another article (a transfer neighbour) is not paid on this one, and by
+well-liked post about another article (a transfer neighbour) is not paid on this one, by
 how much of the reply is in a script the embedder reads (an English model places any Japanese
-text near any other, so Japanese nonsense was paid on a Japanese article). Every
+text near any other, so Japanese nonsense was paid on a Japanese article), and by whether it
+reads as written rather than as word salad (``_vendor.fluency``: the red team's hill climb
+walked replies into the paid band with the right words in an order nobody writes). Every
 detector and the embedder see the reply, the references and the prompt in one form
 (``text.canonical``): invisible characters cannot hide a copy. An empty reply is 0.
 """
@@ -44,6 +46,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from rlnvr_walter._vendor import hacks
 from rlnvr_walter._vendor import text as units
 from rlnvr_walter._vendor.embeddings import DEFAULT_MODEL, Embedder, shared_embedder
+from rlnvr_walter._vendor.fluency import FluencyJudge
 from rlnvr_walter._vendor.packaged import read_rows
 from rlnvr_walter.engagement import TransferMode, engagement_reward, engagement_values
 
@@ -77,6 +80,13 @@ def load_meta(data_dir: str | None = None) -> dict:
 def load_pool(data_dir: str | None = None) -> tuple[dict, ...]:
     """The transfer pool (posts on other URLs that single-post tasks point at by index)."""
     return tuple(read_rows(_data_file(data_dir, "pool.jsonl")))
+
+
+@lru_cache(maxsize=1)
+def load_judge() -> FluencyJudge:
+    """The packaged salad judge (``data/fluency.json``, fitted by ``build --judge-only`` on the
+    packaged posts); it judges the writing, so a post store of one's own uses it too."""
+    return FluencyJudge.load(_data_file(None, "fluency.json"))
 
 
 def load_rows(data_dir: str | None = None) -> list[dict]:
@@ -153,6 +163,9 @@ class WalterConfig(vf.TasksetConfig):
     """Post length limit in graphemes (Bluesky: 300)."""
     with_description: bool = True
     """Show the article's description under its title."""
+    fluency: bool = True
+    """Pay engagement only to a reply the salad judge reads as written (``fluent``); false:
+    no judge (ablation: the red team's climb then wins with word salad)."""
 
     @model_validator(mode="after")
     def _check(self) -> WalterConfig:
@@ -209,6 +222,7 @@ class RewardParams(BaseModel):
     weight_scale: float = 1.0
     scripts: tuple[str, ...] = ("Latin",)
     max_graphemes: int = MAX_GRAPHEMES
+    fluency: bool = True
     data_dir: str | None = None
     """Where the task's transfer pool lives: None for the packaged data."""
 
@@ -312,6 +326,16 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
         scripts = self.data.reward_params.scripts
         return hacks.ramp(units.script_share(text, scripts), *READABLE) if scripts else 1.0
 
+    def salad_of(self, text: str) -> float:
+        """The salad judge's P(edited | reply), on its prose (0 for a blank one)."""
+        mine = units.prose(text)
+        return float(load_judge().score(shared_embedder(), [mine])[0]) if mine else 0.0
+
+    def fluent(self, text: str) -> float:
+        """1 for a reply the salad judge reads as written, falling to 0 for word salad (1
+        with ``fluency`` off)."""
+        return load_judge().fluent(self.salad_of(text)) if self.data.reward_params.fluency else 1.0
+
     def _postable(self, text: str) -> bool:
         """Worth embedding: not blank and at most twice the length limit. Past that the
         over-length penalty is already full and no post is paid, so a 100k-character reply
@@ -329,12 +353,13 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
     @vf.reward(weight=1.0)
     async def engagement(self, trace: vf.Trace) -> float:
         """RLNVR: closeness to the posts that did better than this URL's base rate, in [0, 1],
-        times how much the post is about this article (``topic_of``) and how far the embedder
-        can read it (``readable``)."""
+        times how much the post is about this article (``topic_of``), how far the embedder
+        can read it (``readable``) and whether it is written, not salad (``fluent``)."""
         text = reply_text(trace)
         if not self._postable(text) or not self.data.posts:
             return 0.0
         gate = self.readable(text) * self.topic_of(text)
+        gate = gate and gate * self.fluent(text)
         if gate == 0:
             return 0.0
         sims, whole = self._similarities(text), self._similarities(text, own_words=False)
@@ -449,6 +474,12 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
         return self.readable(reply_text(trace))
 
     @vf.metric
+    async def salad(self, trace: vf.Trace) -> float:
+        """The salad judge's P(edited): above ``flag`` (5% of real posts) engagement falls."""
+        text = reply_text(trace)
+        return self.salad_of(text) if self._postable(text) else 0.0
+
+    @vf.metric
     async def transfer_posts(self, trace: vf.Trace) -> float:
         """Posts about other articles this task transfers from (0 for multi-post URLs)."""
         return float(len(self._transfer_posts()))
@@ -489,6 +520,7 @@ class WalterTaskset(vf.Taskset[WalterTask, WalterConfig]):
             weight_scale=meta["weight_scale" if cfg.author_baseline else "raw_scale"],
             scripts=cfg.scripts,
             max_graphemes=cfg.max_graphemes,
+            fluency=cfg.fluency,
             data_dir=data_dir,
         )
         instruction = INSTRUCTION.format(limit=cfg.max_graphemes)
