@@ -38,7 +38,7 @@ def edited(text: str, pool: edits.Pool, k: int, rng: random.Random) -> str:
     return text
 
 
-def groups(taskset, winners: Path | None, seed: int) -> dict[str, list[str]]:
+def groups(taskset, winners: list[Path], seed: int) -> dict[str, list[str]]:
     """Real posts the judge never saw (5 words or more: a held-out task's posts and transfer
     neighbours, less every post it was fitted on), their k-edit copies, honest posts and
     winners."""
@@ -58,15 +58,19 @@ def groups(taskset, winners: Path | None, seed: int) -> dict[str, list[str]]:
     out = {"real posts the judge never saw": real}
     out |= {f"the same + {k} red-team word edits": copies[k] for k in EDIT_COUNTS}
     out["honest posts"] = list(honest_tasks(taskset, tasks, None)[1].values())
-    rows = [json.loads(line) for line in winners.read_text().splitlines()] if winners else []
-    for family in sorted({r["family"] for r in rows}):
-        out[f"winners: {family}"] = [r["text"] for r in rows if r["family"] == family]
+    for path in winners:
+        rows = [json.loads(line) for line in path.read_text().splitlines()]
+        for family in sorted({r["family"] for r in rows}):
+            texts = [r["text"] for r in rows if r["family"] == family]
+            out[f"{path.parent.name}: {family} winners"] = texts
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--winners", type=Path, default=None, help="a red-team winners.jsonl")
+    parser.add_argument(
+        "--winners", type=Path, nargs="*", default=[], help="red-team winners.jsonl files"
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
