@@ -87,7 +87,7 @@ def corrupt(text: str, vocabulary: Sequence[str], k: int, rng: random.Random) ->
         elif op == 3:
             words[i:i] = words[i : i + rng.randint(1, 5)]
         elif len(words) > 1:
-            j = min(i + 1, len(words) - 1) if i < len(words) - 1 else i - 1
+            j = i + 1 if i + 1 < len(words) else i - 1
             words[i], words[j] = words[j], words[i]
     return " ".join(words)
 
