@@ -329,7 +329,7 @@ def ours_step(model: str, lora: bool, batch: Batch, compile: bool, share: bool) 
 
     cfg = {"model": {"path": model, "lora": lora},
            "trainer": {"minibatches": 1, "learning_rate": LR, "compile": compile,
-                       "share_prompt": share}}
+                       "shared_prompt": share}}
     trainer = Trainer(TrainConfig.model_validate(cfg))
     samples = [
         (Rollout("bench", p.tolist(), c.tolist(), [OLD_LOGP] * len(c), "", True), float(a))

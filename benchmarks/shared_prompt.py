@@ -10,7 +10,7 @@ prompt, shaped like our environments' (prompt and completion lengths in tokens):
     Varro        prompt  900, completion 128
 
 For each shape, ``Trainer.update`` (two minibatches, the defaults) runs with
-``share_prompt = true`` (each prompt once per minibatch, eager) and ``false`` (prompt +
+``shared_prompt = true`` (each prompt once per minibatch, eager) and ``false`` (prompt +
 completion packed per row, compiled as by default), taking turns; printed: seconds per
 update and the speedup. Gradients are the same either way (tests/test_trainer.py).
 """
@@ -54,7 +54,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     trainers = {
-        share: Trainer(TrainConfig.model_validate({"trainer": {"share_prompt": share}}))
+        share: Trainer(TrainConfig.model_validate({"trainer": {"shared_prompt": share}}))
         for share in (True, False)
     }
     vocab = trainers[True].model.args.vocab_size

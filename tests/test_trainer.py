@@ -83,7 +83,7 @@ def test_compiled_update_matches_eager_update():
             "trainer": {
                 "minibatches": 2,
                 "compile": compiled,
-                "share_prompt": False,
+                "shared_prompt": False,
                 "learning_rate": 1e-3,
             }
         }
@@ -115,7 +115,7 @@ def test_shared_prompt_update_matches_packed_update(kl_beta):
     ]
     weights = []
     for share in (False, True):
-        trainer_cfg = {"minibatches": 1, "share_prompt": share, "learning_rate": 1e-3}
+        trainer_cfg = {"minibatches": 1, "shared_prompt": share, "learning_rate": 1e-3}
         cfg = {"trainer": trainer_cfg | {"loss": {"kl_beta": kl_beta}}}
         trainer = Trainer(TrainConfig.model_validate(cfg))
         for step in range(2):

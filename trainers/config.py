@@ -60,7 +60,7 @@ class TrainerConfig(BaseConfig):
     """Steps between checkpoints (the last step always writes one)."""
     eval_every: int = 0
     """Steps between held-out evaluations (0: only before and after training)."""
-    share_prompt: bool = True
+    shared_prompt: bool = True
     """Run each group's prompt once per minibatch, its keys and values shared by the group's
     completions, instead of once per completion: same values and gradients, ~4x faster
     updates on Varro's long prompts (benchmarks/shared_prompt.py). Architectures without

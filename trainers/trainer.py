@@ -48,7 +48,7 @@ from rlnvr.trainers.jsonl_log import JsonlLog, read_rows, trim_after
 from rlnvr.trainers.models import load_mlx, resolve
 from rlnvr.trainers.rollout import Rollout, generate_groups
 from rlnvr.trainers.scoring import score_groups
-from rlnvr.trainers.shared_prefix import SharedBatch, batch_logprobs, build_shared_batch
+from rlnvr.trainers.shared_prompt import SharedBatch, batch_logprobs, build_shared_batch
 from rlnvr.trainers.tasksets import load_tasks
 from rlnvr.trainers.traces import Score
 
@@ -236,7 +236,7 @@ class Trainer:
 
     def update(self, samples: list[tuple[Rollout, float]], rng: np.random.Generator) -> dict:
         """Minibatch GSPO steps over ``samples``; returns averaged loss statistics."""
-        share = self.cfg.trainer.share_prompt and plain_head(self.model)
+        share = self.cfg.trainer.shared_prompt and plain_head(self.model)
         order = grouped_order(samples, rng) if share else rng.permutation(len(samples))
         chunks = [c for c in np.array_split(order, self.cfg.trainer.minibatches) if len(c)]
         totals: dict[str, float] = {}
