@@ -38,32 +38,6 @@ LAYERS = (3, 6)
 EDIT_COUNTS = (1, 2, 4, 8)
 FLAG_REAL = 0.05  # share of real texts (out of fold) above ``flag``
 ZERO_REAL = 0.01  # share of real texts (out of fold) above ``zero``
-MAX_TOKENS = 256
-
-
-def _features(embedder: Embedder, texts: Sequence[str], layers: Sequence[int]) -> np.ndarray:
-    """Mean- and max-pooled token states of the embedder's encoder at ``layers``."""
-    import torch
-
-    model = embedder.model
-    encoder, tokenizer = model[0].auto_model, model.tokenizer
-    out = []
-    for i in range(0, len(texts), embedder.batch_size):
-        batch = [embedder.readable(t) or " " for t in texts[i : i + embedder.batch_size]]
-        enc = tokenizer(
-            batch, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt"
-        ).to(encoder.device)
-        with torch.no_grad():
-            states = encoder(**enc, output_hidden_states=True).hidden_states
-        mask = enc["attention_mask"].unsqueeze(-1).to(states[0].dtype)
-        pooled = []
-        for layer in layers:
-            h = states[layer]
-            pooled.append((h * mask).sum(1) / mask.sum(1))
-            pooled.append(h.masked_fill(mask == 0, -1e4).max(1).values)
-        out.append(torch.cat(pooled, dim=1).float().cpu().numpy())
-    width = 2 * len(layers) * int(embedder.dim)
-    return np.concatenate(out) if out else np.zeros((0, width), dtype=np.float32)
 
 
 def corrupt(text: str, vocabulary: Sequence[str], k: int, rng: random.Random) -> str:
@@ -116,7 +90,7 @@ class FluencyJudge:
         with self._lock:
             missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
         if missing:
-            z = _features(embedder, missing, self.layers) @ self._a + self._b
+            z = embedder.pooled_states(missing, self.layers) @ self._a + self._b
             with self._lock:
                 for text, p in zip(missing, 1 / (1 + np.exp(-np.clip(z, -60, 60))), strict=True):
                     self._cache[text] = float(p)
@@ -156,7 +130,7 @@ def fit(embedder: Embedder, real: Sequence[str], seed: int = 0, folds: int = 5) 
     vocabulary = sorted({w for t in real for w in t.split()})
     ks = [rng.choice(EDIT_COUNTS) for _ in real]
     edited = [corrupt(t, vocabulary, k, rng) for t, k in zip(real, ks, strict=True)]
-    x = _features(embedder, real + edited, LAYERS)
+    x = embedder.pooled_states(real + edited, LAYERS)
     y = np.r_[np.zeros(len(real)), np.ones(len(edited))]
     probe = make_pipeline(
         StandardScaler(),

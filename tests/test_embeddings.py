@@ -60,3 +60,20 @@ def test_a_long_text_embeds_as_the_model_reads_it_whole(embedder):
         assert len(embedder.readable(text)) < len(text)
         whole = embedder.model.encode([text], normalize_embeddings=True)[0]
         np.testing.assert_allclose(embedder.encode([text])[0], whole, atol=1e-6)
+
+
+def test_pooled_states_share_their_forward_with_the_embedding(embedder):
+    """A probe's features and the sentence embedding come from one forward pass: after
+    ``pooled_states`` the texts are cache hits whose vectors are what ``encode`` computes."""
+    texts = ["  A moose charged a hiker near Anchorage.  ", "Rates held steady", "word " * 600]
+    fresh = Embedder(batch_size=2)
+    fresh._model = embedder.model
+    states = fresh.pooled_states(texts, (3, 6))
+    assert states.shape == (3, 4 * fresh.dim) and np.isfinite(states).all()
+    assert fresh.misses == 0 and len(fresh) == 3
+    shared = fresh.encode(texts)
+    assert fresh.hits == 3 and fresh.misses == 0
+    computed = embedder.model.encode(
+        [embedder.readable(t) for t in texts], normalize_embeddings=True, convert_to_numpy=True
+    )
+    assert np.allclose(shared, computed, atol=1e-5)

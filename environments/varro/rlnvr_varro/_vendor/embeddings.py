@@ -95,6 +95,39 @@ class Embedder:
             self._cache.move_to_end(text)
         return np.stack([self._cache[t] for t in texts])
 
+    def pooled_states(self, texts: Sequence[str], layers: Sequence[int]) -> np.ndarray:
+        """Mean- and max-pooled token states of the encoder at ``layers``, one row per text:
+        what a probe on the embedder reads (``fluency``). The forward pass that yields them
+        yields the sentence embedding too (the model's own pooling on its last layer), which
+        is cached: a reward that probes a text and embeds it pays one forward, not two."""
+        import torch
+
+        encoder = self.model[0].auto_model
+        tokenize = getattr(self.model, "preprocess", None) or self.model.tokenize
+        out = []
+        for i in range(0, len(texts), self.batch_size):
+            batch = list(texts[i : i + self.batch_size])
+            features = tokenize([self.readable(t) for t in batch])
+            inputs = {k: features[k].to(encoder.device) for k in _ENCODER_INPUTS if k in features}
+            attention = inputs["attention_mask"]
+            with torch.no_grad():
+                states = encoder(**inputs, output_hidden_states=True).hidden_states
+                sentence = {"token_embeddings": states[-1], "attention_mask": attention}
+                for module in list(self.model)[1:]:
+                    sentence = module(sentence)
+            vectors = sentence["sentence_embedding"].float().cpu().numpy()
+            for text, vector in zip(batch, vectors, strict=True):
+                self._store(text, vector)
+            mask = attention.unsqueeze(-1).to(states[0].dtype)
+            pooled = []
+            for layer in layers:
+                h = states[layer]
+                pooled.append((h * mask).sum(1) / mask.sum(1))
+                pooled.append(h.masked_fill(mask == 0, -1e4).max(1).values)
+            out.append(torch.cat(pooled, dim=1).float().cpu().numpy())
+        width = 2 * len(layers) * self.dim
+        return np.concatenate(out) if out else np.zeros((0, width), dtype=np.float32)
+
     def similarity(self, a: Sequence[str], b: Sequence[str]) -> np.ndarray:
         """Cosine similarity matrix ``(len(a), len(b))``."""
         return self.encode(a) @ self.encode(b).T
@@ -109,6 +142,7 @@ class Embedder:
 
 
 _PIECE = re.compile(r"\S+\s*")
+_ENCODER_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 _SHARED: dict[str, Embedder] = {}
 _SHARED_LOCK = threading.Lock()
 
