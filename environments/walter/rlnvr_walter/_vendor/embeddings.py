@@ -118,13 +118,7 @@ class Embedder:
             vectors = sentence["sentence_embedding"].float().cpu().numpy()
             for text, vector in zip(batch, vectors, strict=True):
                 self._store(text, vector)
-            mask = attention.unsqueeze(-1).to(states[0].dtype)
-            pooled = []
-            for layer in layers:
-                h = states[layer]
-                pooled.append((h * mask).sum(1) / mask.sum(1))
-                pooled.append(h.masked_fill(mask == 0, -1e4).max(1).values)
-            out.append(torch.cat(pooled, dim=1).float().cpu().numpy())
+            out.append(_mean_and_max(states, attention, layers))
         width = 2 * len(layers) * self.dim
         return np.concatenate(out) if out else np.zeros((0, width), dtype=np.float32)
 
@@ -139,6 +133,19 @@ class Embedder:
 
     def __len__(self) -> int:
         return len(self._cache)
+
+
+def _mean_and_max(states, attention, layers: Sequence[int]) -> np.ndarray:
+    """Per text, the mean and the max over its tokens (padding left out) of each layer's states."""
+    import torch
+
+    mask = attention.unsqueeze(-1).to(states[0].dtype)
+    pooled = []
+    for layer in layers:
+        h = states[layer]
+        pooled.append((h * mask).sum(1) / mask.sum(1))
+        pooled.append(h.masked_fill(mask == 0, -1e4).max(1).values)
+    return torch.cat(pooled, dim=1).float().cpu().numpy()
 
 
 _PIECE = re.compile(r"\S+\s*")
