@@ -110,3 +110,17 @@ def test_every_shipped_config_validates(path):
     cfg = cli(kind, args=["@", str(path)], prog="rlnvr", description="")
     taskset = taskset_type(cfg.env.taskset["id"])
     concrete_type(taskset, TasksetConfig).model_validate(cfg.env.taskset)
+
+
+def test_held_out_replies_are_sampled_at_the_training_temperature():
+    """A run trained at 0.7 and evaluated at 1.0 measures a policy nobody samples."""
+    from pydantic_config import cli
+
+    from rlnvr.trainers.config import TrainConfig
+
+    def eval_temperature(*args: str) -> float | None:
+        return cli(TrainConfig, args=list(args), prog="rlnvr", description="").env.eval.temperature
+
+    assert eval_temperature("--sampling.temperature", "0.7") == 0.7
+    assert eval_temperature("--sampling.temperature", "0.7", "--env.eval.temperature", "0") == 0.0
+    assert eval_temperature() == 1.0

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_config import BaseConfig
 
 from rlnvr.trainers.curriculum import CurriculumConfig
@@ -78,8 +78,9 @@ class EvalConfig(BaseConfig):
     """Held-out tasks scored per evaluation (the first N in taskset order)."""
     samples: int = 4
     """Completions per held-out task."""
-    temperature: float = 1.0
-    """Evaluation temperature: the policy as trained samples it (0: greedy, one per task)."""
+    temperature: float | None = Field(default=None, ge=0)
+    """Evaluation temperature (0: greedy, one per task); unset: ``sampling.temperature``, so
+    held-out replies are sampled as the policy is trained and as ``rlnvr controls`` samples."""
 
 
 class MonitorConfig(BaseConfig):
@@ -118,3 +119,9 @@ class TrainConfig(BaseConfig):
     curriculum: CurriculumConfig = CurriculumConfig()
     env: EnvSection = EnvSection()
     monitor: MonitorConfig = MonitorConfig()
+
+    @model_validator(mode="after")
+    def _eval_as_trained(self) -> TrainConfig:
+        if self.env.eval.temperature is None:
+            self.env.eval.temperature = self.sampling.temperature
+        return self
