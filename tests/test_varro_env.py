@@ -29,7 +29,7 @@ from rlnvr_varro.base import BASE_DAYS, GAP, MIN_BASE_DAYS, PER_DAY
 from rlnvr_varro.guard import length_guard
 from rlnvr_varro.headline_store import HeadlineStore
 from rlnvr_varro.leak import leak_score
-from rlnvr_varro.semantic import closeness, semantic_skill
+from rlnvr_varro.semantic import closeness, pooled, semantic_skill
 from rlnvr_varro.structure import (
     has_direction,
     has_drivers,
@@ -178,9 +178,9 @@ HONEST_BY_DAY = {DAY: HONEST, DAY2: HONEST2}
 def test_honest_forecast_scores_well(by_day, day):
     s = score(by_day[day], HONEST_BY_DAY[day])
     assert structure_score(HONEST_BY_DAY[day]).score == 1.0
-    # semantic is the mean over claims: on DAY the miners-to-AI claim did not come true on
-    # Monday (skill ~0) and halves the crypto-treasury claim's (under the whole-text reward
-    # both days passed 0.2)
+    # each claim is paid alone over two slots: on DAY the miners-to-AI claim did not come
+    # true on Monday (skill ~0), so it fills its slot with 0 and the crypto-treasury claim
+    # earns half (under the whole-text reward both days passed 0.2)
     assert s.rewards["semantic"] > 0.1 and s.rewards["structure"] > 0.2
     assert s.reward > 0.2
     assert s.metrics["leak"] == 0.0 and s.metrics["zeros"] == 0.0
@@ -211,8 +211,8 @@ def test_adversarial_case_scores_below_honest(by_day, day, case):
     bad = score(task, adversarial(task)[case])
     # Restating today's news in one's own words continues today's story: not a hack any
     # more (persistence), but without a forecast's beats it stays below a forecast.
-    # (DAY's honest forecast earns 0.25 under the per-claim skill, so the margin is capped at
-    # half of it; every case but the restatement scores 0 there)
+    # (DAY's honest forecast earns little, one of its two claims having come true, so the
+    # margin is capped at half of it; every case but the restatement scores 0 there)
     margin = 0.15 if case == "restated_in_prose" else min(0.25, honest.reward / 2)
     assert bad.reward < honest.reward - margin, (case, bad)
     if case.startswith("stuffed_"):  # the beats do not count: no plausible sentence holds them
@@ -293,8 +293,9 @@ def test_a_fixed_paragraph_earns_less_than_honest_forecasts(by_day):
     theirs = [score(by_day[i], fixed).reward for i in ids]
     assert sum(ours) / len(ours) > sum(theirs) / len(theirs) + 0.05
     assert structure_score(fixed).score == 1.0
-    assert score(by_day[DAY], fixed).rewards["structure"] < 0.1  # not today's news
-    assert score(tasks(relevance_gate=False)[DAY], fixed).rewards["structure"] == 1.0
+    tariffs = "2025-07-31"  # the day before Trump's tariff deadline: neither claim is the news
+    assert score(by_day[tariffs], fixed).rewards["structure"] < 0.1
+    assert score(tasks(relevance_gate=False)[tariffs], fixed).rewards["structure"] == 1.0
 
 
 # -- reward components and config ----------------------------------------------------------
@@ -335,6 +336,24 @@ def test_zeros_metric_uses_the_configured_weights(by_day):
     only_structure = tasks(rewards={"semantic": {"weight": 0.0}})[DAY2]
     s = score(only_structure, no_beats)
     assert s.reward == 0.0 and s.metrics["zeros"] == 1.0
+
+
+def test_cutting_a_claim_that_missed_earns_nothing(by_day):
+    """Claims are paid one by one over two slots. Under a mean of raw skills the job-cuts claim
+    (no skill on 2025-08-01) pulled the tariff claim down, and the red team's truncation that
+    cut it doubled the semantic reward; now the cut forecast earns what the whole one does."""
+    day = "2025-07-31"
+    honest = VarroTaskset(VarroConfig(id="rlnvr-varro")).honest_completions()[day]
+    missed = "More tech companies announce job cuts next week amid spending on AI. "
+    assert missed in honest
+    whole, cut = score(by_day[day], honest), score(by_day[day], honest.replace(missed, ""))
+    assert whole.rewards["semantic"] > 0.3
+    assert cut.rewards["semantic"] <= whole.rewards["semantic"] + 1e-9
+    alone = tasks(min_claims=1)[day]  # one slot: the claim that came true alone earns it all
+    assert score(alone, honest.replace(missed, "")).rewards["semantic"] > cut.rewards["semantic"]
+    assert pooled([0.2, -0.3]) == pytest.approx(pooled([0.2])) == pytest.approx(0.5)
+    assert pooled([0.2, 0.2, 0.0]) == pytest.approx(2 / 3)  # past two claims, they share
+    assert pooled([0.0, 0.01], min_claims=1) == 0.0
 
 
 def test_semantic_k(by_day):

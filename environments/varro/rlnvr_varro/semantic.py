@@ -8,21 +8,23 @@ excess. With sentence embeddings (L2-normalised, so a dot product is a cosine si
 
     c(s, D)   = mean of the k largest cos(s, h) over the headlines h of day D   (k = 3)
     base(s)   = mean_j c(s, B_j)        over the base days B_1 .. B_m
-    skill(x)  = mean over the sentences s of x of  c(s, t+1) - base(s)
-    semantic  = clip((skill - floor) / scale, 0, 1)
+    skill(s)  = c(s, t+1) - base(s)     for each claim s of x
+    semantic  = sum_s clip((skill(s) - floor) / scale, 0, 1) / max(n, min_claims)
 
 Each distinct sentence of the forecast (of at least ``MIN_SENTENCE_WORDS`` words, not a
 verification sentence such as "Verify with Friday's close", which says how to check the
 claims and is the structure reward's business; the whole text if none is left) is one claim,
-embedded alone, and the forecast's skill is the mean over
-its claims. A whole-text embedding moves with the order of the sentences and with a repeated
-span by more than the skill scale, so a search that only reorders an honest forecast gained
-reward; a mean over distinct sentences does not move, and a generic sentence added to a
-forecast dilutes it instead of riding on it.
+embedded alone, and scored alone. A whole-text embedding moves with the order of the
+sentences and with a repeated span by more than the skill scale, so a search that only
+reordered an honest forecast gained reward; claims scored one by one do not move, and a generic
+sentence added to a forecast fills a slot at about 0 instead of riding on it.
 
-The base days are up to 14 stored days before t-2 (``rlnvr_varro.base``): stories run for
-several days, so the days just before t would count today's running story as base rate and
-punish persistence, the strongest simple forecast. Only past days, as a live forecaster has.
+Each claim is clipped before the claims are pooled, and the pool has at least ``min_claims``
+(2) slots. A mean of raw skills, clipped afterwards, paid a forecast for saying less: a claim
+that missed pulled the one that came true under the floor, so cutting it raised the reward
+(the red team's truncations won that way, and a policy would learn to write one claim). Now a
+claim that misses earns 0 and costs nothing but its slot, a forecast of one claim fills half
+the slots, and claims past ``min_claims`` share the same total, so padding dilutes.
 
 ``c`` is a top-k mean, not the single best match: a day's feed mixes ~15 stories, and one
 lucky headline out of many should not decide; the mean of the k best asks for a story several
@@ -30,9 +32,10 @@ titles carry. Every day, t+1's and the base days', is cut to the same number of 
 (``rlnvr_varro.base.PER_DAY``), because the expected top-k mean grows with the number of
 headlines it is taken over.
 
-The same numbers give ``relevance``, which ties the structure reward to substance:
+The same numbers give ``relevance``, which ties the structure reward to substance, pooled the
+same way:
 
-    relevance = clip((mean_s c(s, t) - base(s) - floor) / scale, 0, 1)
+    relevance = sum_s clip((c(s, t) - base(s) - floor) / scale, 0, 1) / max(n, min_claims)
 
 how much more the forecast is about today's headlines than about any day's. Five beats around
 a fixed subject have relevance ~0 and earn no structure reward; a forecast that continues
@@ -63,6 +66,7 @@ MIN_SENTENCE_WORDS = 4  # shorter pieces ("Verify.", a dangling clause) are not 
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\s*\n\s*")
 DEFAULT_FLOOR = 0.035
 DEFAULT_SCALE = 0.11
+DEFAULT_MIN_CLAIMS = 2
 
 
 def closeness(similarities: Sequence[float] | np.ndarray, k: int = DEFAULT_K) -> float:
@@ -86,18 +90,27 @@ def claims(text: str) -> list[str]:
     return list(seen.values()) or [text.strip()]
 
 
-def rescale(skill: float, floor: float = DEFAULT_FLOOR, scale: float = DEFAULT_SCALE) -> float:
-    """``clip((skill - floor) / scale, 0, 1)``."""
+def pooled(
+    skills: Sequence[float] | np.ndarray,
+    floor: float = DEFAULT_FLOOR,
+    scale: float = DEFAULT_SCALE,
+    min_claims: int = DEFAULT_MIN_CLAIMS,
+) -> float:
+    """``sum_s clip((skill_s - floor) / scale, 0, 1) / max(n, min_claims)`` over the claims'
+    skills: each claim is paid alone, and fewer than ``min_claims`` leave slots empty."""
     if scale <= 0:
         raise ValueError(f"scale must be positive, not {scale}")
-    return float(min(1.0, max(0.0, (skill - floor) / scale)))
+    if min_claims < 1:
+        raise ValueError(f"min_claims must be >= 1, not {min_claims}")
+    paid = np.clip((np.asarray(skills, dtype=np.float64) - floor) / scale, 0.0, 1.0)
+    return float(paid.sum() / max(paid.size, min_claims))
 
 
 @dataclass(frozen=True)
 class SemanticSkill:
-    score: float  # clip((skill - floor) / scale, 0, 1): the reward component
-    relevance: float  # clip((sim_today - sim_base - floor) / scale, 0, 1)
-    skill: float  # sim_tomorrow - sim_base
+    score: float  # the claims' skills, pooled: the reward component
+    relevance: float  # the claims' closeness to today over the base, pooled the same way
+    skill: float  # sim_tomorrow - sim_base (means over the claims)
     sim_tomorrow: float  # c(x, t+1)
     sim_today: float  # c(x, t)
     sim_base: float  # mean c(x, B_j)
@@ -116,6 +129,7 @@ def semantic_skill(
     k: int = DEFAULT_K,
     floor: float = DEFAULT_FLOOR,
     scale: float = DEFAULT_SCALE,
+    min_claims: int = DEFAULT_MIN_CLAIMS,
 ) -> SemanticSkill:
     """Skill of ``forecast`` for day t+1 and its relevance to day t, over the base rate of
     ``base_days`` (see the module docstring). With no text or no base day there is no skill
@@ -129,18 +143,17 @@ def semantic_skill(
     days = [list(tomorrow), list(today), *base_days]
     flat = [h for day in days for h in day]
     sims = embedder.similarity(claims(text), flat)
-    per_day, start = [], 0  # per day: the mean over claims of c(s, D)
+    per_day, start = [], 0  # per day: c(s, D) for each claim s
     for day in days:
         block = sims[:, start : start + len(day)]
-        per_day.append(float(np.mean([closeness(row, k) for row in block])))
+        per_day.append(np.array([closeness(row, k) for row in block]))
         start += len(day)
-    s1, s0, base = per_day[0], per_day[1], float(np.mean(per_day[2:]))
-    skill = s1 - base if tomorrow else 0.0
+    s1, s0, base = per_day[0], per_day[1], np.mean(per_day[2:], axis=0)
     return SemanticSkill(
-        rescale(skill, floor, scale) if tomorrow else 0.0,
-        rescale(s0 - base, floor, scale) if today else 0.0,
-        skill,
-        s1,
-        s0,
-        base,
+        pooled(s1 - base, floor, scale, min_claims) if tomorrow else 0.0,
+        pooled(s0 - base, floor, scale, min_claims) if today else 0.0,
+        float(np.mean(s1 - base)) if tomorrow else 0.0,
+        float(s1.mean()),
+        float(s0.mean()),
+        float(base.mean()),
     )

@@ -11,8 +11,9 @@ Rewards (separate ``@vf.reward`` components, weights overridable with
 
 * ``semantic`` (0.75): skill over a base rate, as forecasters are scored against
   climatology: closeness to day t+1's headlines minus the same text's mean closeness to the
-  headlines of earlier days (the task's base days, ``rlnvr_varro.base``), rescaled to [0, 1]
-  (``rlnvr_varro.semantic``). A text that fits every day's news earns nothing;
+  headlines of earlier days (the task's base days, ``rlnvr_varro.base``), claim by claim, each
+  rescaled to [0, 1] and pooled over at least two slots (``rlnvr_varro.semantic``). A text that
+  fits every day's news earns nothing, and cutting a claim that missed earns nothing either;
 * ``structure`` (0.25): the five beats, counted only in plausible sentences
   (``rlnvr_varro.structure``), times the forecast's relevance to today's headlines over the
   same base rate, so five beats around a fixed subject earn nothing.
@@ -59,6 +60,7 @@ from rlnvr_varro.selection import reference, spread
 from rlnvr_varro.semantic import (
     DEFAULT_FLOOR,
     DEFAULT_K,
+    DEFAULT_MIN_CLAIMS,
     DEFAULT_SCALE,
     SemanticSkill,
     semantic_skill,
@@ -91,6 +93,10 @@ class VarroTaskConfig(vf.TaskConfig):
     skill_scale: float = Field(DEFAULT_SCALE, gt=0)
     """Skill above the floor that maps to 1: ``floor + scale`` is about what a forecast
     written with hindsight reaches."""
+    min_claims: int = Field(DEFAULT_MIN_CLAIMS, ge=1)
+    """Each claim's skill is paid alone and the claims share at least this many slots: a
+    forecast of fewer claims leaves slots empty, one of more divides by its own count (1:
+    the mean of the claims' clipped skills, which pays cutting a claim that missed)."""
     relevance_gate: bool = True
     """Multiply structure by the forecast's relevance to today's headlines over the base rate
     (off: five beats pay whatever the subject)."""
@@ -191,6 +197,7 @@ class VarroTask(vf.Task[VarroData, vf.State, VarroTaskConfig]):
             k=cfg.semantic_k,
             floor=cfg.skill_floor,
             scale=cfg.skill_scale,
+            min_claims=cfg.min_claims,
         )
 
     @vf.reward(weight=0.75)
