@@ -29,7 +29,7 @@ from rlnvr_varro.base import BASE_DAYS, GAP, MIN_BASE_DAYS, PER_DAY
 from rlnvr_varro.guard import length_guard
 from rlnvr_varro.headline_store import HeadlineStore
 from rlnvr_varro.leak import leak_score
-from rlnvr_varro.semantic import closeness, pooled, semantic_skill
+from rlnvr_varro.semantic import claims, closeness, pooled, semantic_skill
 from rlnvr_varro.structure import (
     has_direction,
     has_drivers,
@@ -237,12 +237,13 @@ def test_guarded_cases_score_exactly_zero(by_day):
         assert score(task, cases[case]).metrics["leak"] == 1.0, case
 
 
-def test_prose_gate_is_what_stops_word_soup(by_day):
-    """Without the gate, a soup of tomorrow's names embeds close enough to score; with it,
-    nothing. An honest forecast is all prose and keeps its reward."""
+def test_word_soup_makes_no_claim_and_the_prose_gate_stops_it_too(by_day):
+    """A soup of tomorrow's names embeds close to tomorrow's headlines, but it holds no
+    plausible sentence, so it makes no claim to score, gate or no gate; the prose gate zeroes
+    its structure as well. An honest forecast is all prose and keeps its reward."""
     soup = word_soup(by_day[DAY2].data.next_headlines)
     ungated = tasks(prose_gate=False)[DAY2]
-    assert score(ungated, soup).rewards["semantic"] > 0.3
+    assert claims(soup) == [] and score(ungated, soup).rewards["semantic"] == 0.0
     assert score(by_day[DAY2], soup).reward == 0.0
     assert prose_share(HONEST2) == 1.0 and prose_share(soup) == 0.0
     assert score(by_day[DAY2], HONEST2).reward == score(ungated, HONEST2).reward

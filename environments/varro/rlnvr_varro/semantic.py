@@ -11,13 +11,20 @@ excess. With sentence embeddings (L2-normalised, so a dot product is a cosine si
     skill(s)  = c(s, t+1) - base(s)     for each claim s of x
     semantic  = sum_s clip((skill(s) - floor) / scale, 0, 1) / max(n, min_claims)
 
-Each distinct sentence of the forecast (of at least ``MIN_SENTENCE_WORDS`` words, not a
-verification sentence such as "Verify with Friday's close", which says how to check the
-claims and is the structure reward's business; the whole text if none is left) is one claim,
-embedded alone, and scored alone. A whole-text embedding moves with the order of the
-sentences and with a repeated span by more than the skill scale, so a search that only
-reordered an honest forecast gained reward; claims scored one by one do not move, and a generic
-sentence added to a forecast fills a slot at about 0 instead of riding on it.
+Each distinct plausible sentence of the forecast (``rlnvr_varro.structure.plausible``: five
+words or more, with grammar and content words of its own) that is not a verification
+sentence such as "Verify with Friday's close", which says how to check the claims and is the
+structure reward's business, is one claim, embedded alone and scored alone. A whole-text
+embedding moves with the order of the sentences and with a repeated span by more than the
+skill scale, so a search that only reordered an honest forecast gained reward; claims scored
+one by one do not move, and a generic sentence added to a forecast fills a slot at about 0
+instead of riding on it.
+
+Claims are the writer's sentences: runs of words pasted from today's headlines are cut out of
+each claim before it is embedded (a pasted headline earns nothing, the same story in the
+forecaster's own words does), and a sentence that was all paste stays a claim that earns 0.
+Cutting first and splitting afterwards made claims of the fragments a cut leaves ("tariff
+White House next."), which a search filled with today's words.
 
 Each claim is clipped before the claims are pooled, and the pool has at least ``min_claims``
 (2) slots. A mean of raw skills, clipped afterwards, paid a forecast for saying less: a claim
@@ -59,10 +66,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from rlnvr_varro._vendor.embeddings import Embedder, shared_embedder
-from rlnvr_varro.structure import VERIFY_CUES
+from rlnvr_varro._vendor.hacks import strip_copied
+from rlnvr_varro.leak import COPY_RUN
+from rlnvr_varro.structure import VERIFY_CUES, plausible
 
 DEFAULT_K = 3
-MIN_SENTENCE_WORDS = 4  # shorter pieces ("Verify.", a dangling clause) are not a claim
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\s*\n\s*")
 DEFAULT_FLOOR = 0.035
 DEFAULT_SCALE = 0.11
@@ -80,14 +88,13 @@ def closeness(similarities: Sequence[float] | np.ndarray, k: int = DEFAULT_K) ->
 
 
 def claims(text: str) -> list[str]:
-    """The distinct sentences of ``text`` with at least ``MIN_SENTENCE_WORDS`` words that do
-    not open with a verification cue, case and spacing ignored for the comparison; ``[text]``
-    if there are none."""
+    """The distinct plausible sentences of ``text`` that do not open with a verification cue,
+    case and spacing ignored for the comparison (none for text without a plausible sentence)."""
     seen: dict[str, str] = {}
     for piece in _SENTENCE_END.split(text.strip()):
-        if len(piece.split()) >= MIN_SENTENCE_WORDS and not VERIFY_CUES.match(piece):
+        if plausible(piece) and not VERIFY_CUES.match(piece):
             seen.setdefault(" ".join(piece.casefold().split()), piece)
-    return list(seen.values()) or [text.strip()]
+    return list(seen.values())
 
 
 def pooled(
@@ -95,15 +102,17 @@ def pooled(
     floor: float = DEFAULT_FLOOR,
     scale: float = DEFAULT_SCALE,
     min_claims: int = DEFAULT_MIN_CLAIMS,
+    made: int | None = None,
 ) -> float:
     """``sum_s clip((skill_s - floor) / scale, 0, 1) / max(n, min_claims)`` over the claims'
-    skills: each claim is paid alone, and fewer than ``min_claims`` leave slots empty."""
+    skills: each claim is paid alone, and fewer than ``min_claims`` leave slots empty. ``made``:
+    the claims the forecast made, if more than were measured (the rest earn 0)."""
     if scale <= 0:
         raise ValueError(f"scale must be positive, not {scale}")
     if min_claims < 1:
         raise ValueError(f"min_claims must be >= 1, not {min_claims}")
     paid = np.clip((np.asarray(skills, dtype=np.float64) - floor) / scale, 0.0, 1.0)
-    return float(paid.sum() / max(paid.size, min_claims))
+    return float(paid.sum() / max(paid.size, made or 0, min_claims))
 
 
 @dataclass(frozen=True)
@@ -125,6 +134,7 @@ def semantic_skill(
     today: Sequence[str],
     base_days: Sequence[Sequence[str]],
     *,
+    pasted_from: Sequence[str] = (),
     embedder: Embedder | None = None,
     k: int = DEFAULT_K,
     floor: float = DEFAULT_FLOOR,
@@ -132,17 +142,20 @@ def semantic_skill(
     min_claims: int = DEFAULT_MIN_CLAIMS,
 ) -> SemanticSkill:
     """Skill of ``forecast`` for day t+1 and its relevance to day t, over the base rate of
-    ``base_days`` (see the module docstring). With no text or no base day there is no skill
-    to measure: everything is 0. With no ``tomorrow`` yet (the daily loop before resolution)
-    only ``relevance`` and ``sim_today`` are known."""
-    text = forecast.strip()
+    ``base_days`` (see the module docstring); runs of ``COPY_RUN`` words found in
+    ``pasted_from`` are cut out of each claim first. With no claim or no base day there is no
+    skill to measure: everything is 0. With no ``tomorrow`` yet (the daily loop before
+    resolution) only ``relevance`` and ``sim_today`` are known."""
+    made = claims(forecast)
+    own = [strip_copied(c, pasted_from, COPY_RUN)[0] for c in made]
+    own = [c for c in own if c]
     base_days = [list(day) for day in base_days if day]
-    if not text or not base_days:
+    if not own or not base_days:
         return NONE
     embedder = embedder or shared_embedder()
     days = [list(tomorrow), list(today), *base_days]
     flat = [h for day in days for h in day]
-    sims = embedder.similarity(claims(text), flat)
+    sims = embedder.similarity(own, flat)
     per_day, start = [], 0  # per day: c(s, D) for each claim s
     for day in days:
         block = sims[:, start : start + len(day)]
@@ -150,8 +163,8 @@ def semantic_skill(
         start += len(day)
     s1, s0, base = per_day[0], per_day[1], np.mean(per_day[2:], axis=0)
     return SemanticSkill(
-        pooled(s1 - base, floor, scale, min_claims) if tomorrow else 0.0,
-        pooled(s0 - base, floor, scale, min_claims) if today else 0.0,
+        pooled(s1 - base, floor, scale, min_claims, len(made)) if tomorrow else 0.0,
+        pooled(s0 - base, floor, scale, min_claims, len(made)) if today else 0.0,
         float(np.mean(s1 - base)) if tomorrow else 0.0,
         float(s1.mean()),
         float(s0.mean()),

@@ -47,7 +47,7 @@ import verifiers.v1 as vf
 from pydantic import Field
 
 from rlnvr_varro._vendor.embeddings import DEFAULT_MODEL
-from rlnvr_varro._vendor.hacks import ramp, strip_copied
+from rlnvr_varro._vendor.hacks import ramp
 from rlnvr_varro._vendor.length import word_count
 from rlnvr_varro._vendor.packaged import read_jsonl
 from rlnvr_varro._vendor.text import canonical
@@ -55,7 +55,7 @@ from rlnvr_varro.base import MIN_BASE_DAYS, PER_DAY, base_from_store
 from rlnvr_varro.build import rows_from_store
 from rlnvr_varro.guard import length_guard
 from rlnvr_varro.headline_store import HeadlineStore
-from rlnvr_varro.leak import COPY_RUN, leak_score
+from rlnvr_varro.leak import leak_score
 from rlnvr_varro.selection import reference, spread
 from rlnvr_varro.semantic import (
     DEFAULT_FLOOR,
@@ -183,16 +183,17 @@ class VarroTask(vf.Task[VarroData, vf.State, VarroTaskConfig]):
         return leak_score(text, INSTRUCTION, self.data.headlines).leak
 
     def semantic_of(self, text: str) -> SemanticSkill:
-        """Skill and relevance of the forecast's own words: runs of ``COPY_RUN`` words pasted
-        from today's headlines are left out before embedding, so a pasted headline earns no
-        closeness to tomorrow's (the story it carries on may; in the writer's words)."""
+        """Skill and relevance of the forecast's claims in its own words: runs of
+        ``COPY_RUN`` words pasted from today's headlines are cut out of each claim before it
+        is embedded, so a pasted headline earns no closeness to tomorrow's (the story it
+        carries on may, in the writer's words)."""
         cfg = self.config
-        own, _ = strip_copied(text, self.data.headlines, COPY_RUN)
         return semantic_skill(
-            own,
+            text,
             self.data.next_headlines,
             self.data.headlines,
             self.data.base_headlines,
+            pasted_from=self.data.headlines,
             embedder=shared_embedder(cfg.embedding_model),
             k=cfg.semantic_k,
             floor=cfg.skill_floor,
