@@ -33,6 +33,10 @@ that missed pulled the one that came true under the floor, so cutting it raised 
 claim that misses earns 0 and costs nothing but its slot, a forecast of one claim fills half
 the slots, and claims past ``min_claims`` share the same total, so padding dilutes.
 
+The base days are up to 14 stored days before t-2 (``rlnvr_varro.base``): stories run for
+several days, so the days just before t would count today's running story as base rate and
+punish persistence, the strongest simple forecast. Only past days, as a live forecaster has.
+
 ``c`` is a top-k mean, not the single best match: a day's feed mixes ~15 stories, and one
 lucky headline out of many should not decide; the mean of the k best asks for a story several
 titles carry. Every day, t+1's and the base days', is cut to the same number of headlines
