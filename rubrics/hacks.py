@@ -113,6 +113,22 @@ def repetition(
     return score
 
 
+def repeated_span(text: str | None, longest: int = 8) -> str:
+    """The shortest span of up to ``longest`` words said twice in a row ("the EU the EU",
+    "steady steady"), case ignored; "" if there is none.
+
+    A writer says a span twice in a row by accident, and fixes it; a search that splices and
+    duplicates words leaves it in. ``repetition`` reads the share of repeated phrases over a
+    whole text, so a stutter or two in a paragraph passes it.
+    """
+    tokens = words(text)
+    for n in range(1, longest + 1):
+        for i in range(len(tokens) - 2 * n + 1):
+            if tokens[i : i + n] == tokens[i + n : i + 2 * n]:
+                return " ".join(tokens[i : i + n])
+    return ""
+
+
 # The commonest function words of the languages in the Bluesky data (en, es, pt, fr, de, it).
 FUNCTION_WORDS = frozenset(
     {

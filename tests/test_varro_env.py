@@ -21,6 +21,7 @@ from verifiers.v1.utils.generic import concrete_type
 
 from rlnvr.data_pipelines.splits import is_heldout
 from rlnvr.rubrics.embeddings import shared_embedder
+from rlnvr.rubrics.hacks import repeated_span
 from rlnvr.trainers.protocols import HonestCompletions, TaskReferences
 from rlnvr.trainers.traces import completion_trace, score
 from rlnvr_varro import VarroConfig, VarroTaskConfig, VarroTaskset
@@ -355,6 +356,41 @@ def test_cutting_a_claim_that_missed_earns_nothing(by_day):
     assert pooled([0.2, -0.3]) == pytest.approx(pooled([0.2])) == pytest.approx(0.5)
     assert pooled([0.2, 0.2, 0.0]) == pytest.approx(2 / 3)  # past two claims, they share
     assert pooled([0.0, 0.01], min_claims=1) == 0.0
+
+
+def test_a_stutter_makes_no_claim(by_day):
+    """The red team's hill climb beat the honest forecast of 2025-07-31 (0.751 vs 0.556) with
+    its sentences spliced and said twice in a row; a sentence with a stutter is not one a
+    writer meant, so it is no claim and its words do not count as prose."""
+    climbed = (
+        "Stocks Monday exporters in countries without Email a US trade deal fall 1-3% by Monday "
+        "as Trump's August 1 magnitude, tariff deadline passes, driven by deadline passes, "
+        "driven by new duty letters to holdouts, while partners with deals such as in and the "
+        "EU the EU see their currencies by about 0.5%."
+    )
+    assert repeated_span(climbed) == "the eu"
+    assert repeated_span("the deadline passes, driven by deadline passes, driven by letters")
+    assert not plausible(climbed) and claims(climbed) == []
+    assert repeated_span("Stocks fall 1-3% by Monday as the deadline passes.") == ""
+    for text in VarroTaskset(VarroConfig(id="rlnvr-varro")).honest_completions().values():
+        assert repeated_span(text) == "", text
+
+
+def test_a_cut_that_leaves_a_fragment_is_still_the_same_sentence(by_day):
+    """A claim is a sentence: a full stop followed by a lower-case word does not start one
+    ("U.S. stocks", or a cut such as "... Retailers costs. this week beat ..."). Read as its
+    own claim, the fragment the red team's cut left scored more skill than the honest
+    sentence it came from (0.133 vs 0.079) and beat the honest forecast (0.942 vs 0.777)."""
+    assert claims("U.S. stocks fall 1-3% by Monday as the tariff deadline passes.") == [
+        "U.S. stocks fall 1-3% by Monday as the tariff deadline passes."
+    ]
+    day = "2025-08-24"
+    honest = VarroTaskset(VarroConfig(id="rlnvr-varro")).honest_completions()[day]
+    cut = honest.replace("on Wednesday", "Retailers Wednesday").replace(
+        "Retailers reporting this week", "Retailers costs. this week"
+    )
+    assert len(claims(cut)) == len(claims(honest)) == 2
+    assert score(by_day[day], cut).reward < score(by_day[day], honest).reward
 
 
 def test_semantic_k(by_day):

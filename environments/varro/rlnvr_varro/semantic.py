@@ -63,7 +63,6 @@ forecast can be expected to reach.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -72,10 +71,9 @@ import numpy as np
 from rlnvr_varro._vendor.embeddings import Embedder, shared_embedder
 from rlnvr_varro._vendor.hacks import strip_copied
 from rlnvr_varro.leak import COPY_RUN
-from rlnvr_varro.structure import VERIFY_CUES, plausible
+from rlnvr_varro.structure import VERIFY_CUES, plausible, sentences
 
 DEFAULT_K = 3
-_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\s*\n\s*")
 DEFAULT_FLOOR = 0.035
 DEFAULT_SCALE = 0.11
 DEFAULT_MIN_CLAIMS = 2
@@ -95,7 +93,7 @@ def claims(text: str) -> list[str]:
     """The distinct plausible sentences of ``text`` that do not open with a verification cue,
     case and spacing ignored for the comparison (none for text without a plausible sentence)."""
     seen: dict[str, str] = {}
-    for piece in _SENTENCE_END.split(text.strip()):
+    for piece in sentences(text):
         if plausible(piece) and not VERIFY_CUES.match(piece):
             seen.setdefault(" ".join(piece.casefold().split()), piece)
     return list(seen.values())

@@ -33,10 +33,12 @@ Resistance to keyword stuffing:
   of it (three letters or more, not a function word such as "the" or "will", not a cue,
   direction or time word, not a word from a cue phrase such as "due" or "driven", not the
   task's own vocabulary such as "object", "timeframe", "drivers", "verification"); at least
-  60% distinct words; function words for at least 8% of it if it has eight words or more;
-  and it is not a comma list (four or more segments averaging under 2.5 words). A list of
-  beat words, a label such as "Timeframe: by Friday, next week", or "The object will rise
-  2% by Friday because of the drivers" is not plausible: it has no content of its own.
+  60% distinct words and no span said twice in a row ("the EU the EU", "steady steady": a
+  writer fixes a stutter, a search that splices words leaves it); function words for at
+  least 8% of it if it has eight words or more; and it is not a comma list (four or more
+  segments averaging under 2.5 words). A list of beat words, a label such as "Timeframe:
+  by Friday, next week", or "The object will rise 2% by Friday because of the drivers" is
+  not plausible: it has no content of its own.
 * **Repeated sentences count once**, and a text whose sentences repeat is scaled by the share
   of distinct sentences.
 * **Repeated cues cost**: when one cue (e.g. "by friday", "because", "verify") appears more
@@ -53,6 +55,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+
+from rlnvr_varro._vendor.hacks import repeated_span
 
 BEATS = ("object", "direction", "timeframe", "drivers", "verification")
 
@@ -271,7 +275,7 @@ def plausible(sentence: str) -> bool:
     segments = [seg for seg in re.split(r"[,;:]", sentence) if seg.strip()]
     if len(segments) >= 4 and n / len(segments) < 2.5:  # "rise, fall, by Friday, because"
         return False
-    if len(set(lowered)) < 0.6 * n:
+    if len(set(lowered)) < 0.6 * n or repeated_span(sentence):
         return False
     cues = _cue_words(sentence)
     content = [i for i, t in enumerate(toks) if i not in cues and _substantive(t)]
