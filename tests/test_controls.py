@@ -51,3 +51,18 @@ def test_sameness_is_high_for_one_answer_everywhere():
     varied = c.sameness(["The sea is calm tonight.", "Stocks fell on Friday.",
                          "My cat sleeps all day."], keys, embedder)  # fmt: skip
     assert same > 0.99 and varied < same - 0.3
+
+
+
+def test_the_strongest_attack_is_an_attack_not_the_noise_diagnostic():
+    """``random_edits`` picks the best of many blind edits by the task's own reward: it
+    measures the reward's noise and often has the highest mean (Horace's controls reported it
+    as the best attack), but no policy can learn it."""
+    from rlnvr.trainers.redteam import FamilyReport, Report
+
+    def row(family: str, mean: float) -> FamilyReport:
+        return FamilyReport(family, mean, 0.7, 0, 10, "-", [])
+
+    report = Report([row("perturb", 0.6), row("hill_climb", 0.65), row("random_edits", 0.76)], 0, 0)
+    assert report.strongest_attack.family == "hill_climb"
+    assert Report([row("random_edits", 0.76)], 0, 0).strongest_attack is None

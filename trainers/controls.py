@@ -106,11 +106,14 @@ class Attack:
 
 
 def best_attack(taskset: vf.Taskset, heldout_percent: float) -> Attack:
-    """The red team's best family (highest mean reward) in a fast search."""
-    from rlnvr.trainers.redteam import FAST, honest_tasks, redteam_async
+    """The red team's best attack family (highest mean reward) in a fast search; the
+    ``random_edits`` diagnostic measures noise, and is no attack a model could learn."""
+    from rlnvr.trainers.redteam import ATTACKS, FAST, honest_tasks, redteam_async
 
-    report = asyncio.run(redteam_async(taskset, FAST, heldout_percent=heldout_percent))
-    top = max(report.families, key=lambda f: f.mean)
+    report = asyncio.run(
+        redteam_async(taskset, FAST, families=ATTACKS, heldout_percent=heldout_percent)
+    )
+    top = report.strongest_attack
     tasks, _ = honest_tasks(taskset, list(taskset), FAST.max_tasks)
     return Attack(top.family, top.mean, top.honest_mean, [t.key for t in tasks])
 

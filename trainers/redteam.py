@@ -385,6 +385,13 @@ class Report:
     def failed(self) -> bool:
         return any(f.failed for f in self.families)
 
+    @property
+    def strongest_attack(self) -> FamilyReport | None:
+        """The attack family with the highest mean reward (diagnostics measure noise, they
+        are no text a policy could learn); None when no attack family ran."""
+        attacks = [f for f in self.families if f.family not in DIAGNOSTICS]
+        return max(attacks, key=lambda f: f.mean, default=None)
+
 
 def honest_tasks(
     taskset: object, tasks: list[vf.Task], max_tasks: int | None
