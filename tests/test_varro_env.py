@@ -300,18 +300,6 @@ def test_a_fixed_paragraph_earns_less_than_honest_forecasts(by_day):
     assert score(tasks(relevance_gate=False)[tariffs], fixed).rewards["structure"] == 1.0
 
 
-def test_relevance_is_a_gate_that_saturates(by_day):
-    """A claim about today's news is fully relevant; leaning closer still earns nothing. Under
-    the skill's scale (0.11) honest forecasts sat below full relevance, and the red team's climb
-    spliced today's words into them for structure reward."""
-    honest = VarroTaskset(VarroConfig(id="rlnvr-varro")).honest_completions()
-    gate = [by_day[d].semantic_of(t).relevance for d, t in honest.items()]
-    old = tasks(relevance_scale=0.11)
-    ramp = [old[d].semantic_of(t).relevance for d, t in honest.items()]
-    assert sum(g == 1.0 for g in gate) >= 5 > sum(r == 1.0 for r in ramp)
-    assert all(g >= r for g, r in zip(gate, ramp, strict=True))
-
-
 # -- reward components and config ----------------------------------------------------------
 
 

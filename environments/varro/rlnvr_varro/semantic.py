@@ -46,18 +46,12 @@ headlines it is taken over.
 The same numbers give ``relevance``, which ties the structure reward to substance, pooled the
 same way:
 
-    relevance = sum_s clip((c(s, t) - base(s) - floor) / relevance_scale, 0, 1)
-                / max(n, min_claims)
+    relevance = sum_s clip((c(s, t) - base(s) - floor) / scale, 0, 1) / max(n, min_claims)
 
-how much more the forecast is about today's headlines than about any day's. Five beats around a
-fixed subject have relevance ~0 and earn no structure reward; a forecast that continues today's
-story (the subject, not the text: copying is the leak detector's business) has full relevance.
-Relevance is a gate, not a quantity to raise: a claim is about today's news or it is not, so it
-saturates sooner than skill (``relevance_scale`` 0.05: full relevance at an excess of 0.085,
-which three quarters of the honest forecasts' claims reach). Saturating at ``scale`` paid a
-forecast for leaning ever closer to today's headlines: a policy trained on it moved toward
-today's stories more than toward tomorrow's, and the red team's climb gained half its margin by
-splicing today's words in.
+how much more the forecast is about today's headlines than about any day's. Five beats around
+a fixed subject have relevance ~0 and earn no structure reward; a forecast that continues
+today's story (the subject, not the text: copying is the leak detector's business) has full
+relevance.
 
 ``floor`` and ``scale`` map skill to [0, 1]. They are measured on the packaged days
 (all-MiniLM-L6-v2; another embedding model needs its own; the numbers are in the README):
@@ -82,7 +76,6 @@ from rlnvr_varro.structure import VERIFY_CUES, plausible, sentences
 DEFAULT_K = 3
 DEFAULT_FLOOR = 0.035
 DEFAULT_SCALE = 0.11
-DEFAULT_RELEVANCE_SCALE = 0.05
 DEFAULT_MIN_CLAIMS = 2
 
 
@@ -149,7 +142,6 @@ def semantic_skill(
     floor: float = DEFAULT_FLOOR,
     scale: float = DEFAULT_SCALE,
     min_claims: int = DEFAULT_MIN_CLAIMS,
-    relevance_scale: float = DEFAULT_RELEVANCE_SCALE,
 ) -> SemanticSkill:
     """Skill of ``forecast`` for day t+1 and its relevance to day t, over the base rate of
     ``base_days`` (see the module docstring); runs of ``COPY_RUN`` words found in
@@ -174,7 +166,7 @@ def semantic_skill(
     s1, s0, base = per_day[0], per_day[1], np.mean(per_day[2:], axis=0)
     return SemanticSkill(
         pooled(s1 - base, floor, scale, min_claims, len(made)) if tomorrow else 0.0,
-        pooled(s0 - base, floor, relevance_scale, min_claims, len(made)) if today else 0.0,
+        pooled(s0 - base, floor, scale, min_claims, len(made)) if today else 0.0,
         float(np.mean(s1 - base)) if tomorrow else 0.0,
         float(s1.mean()),
         float(s0.mean()),

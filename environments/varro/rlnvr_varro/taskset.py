@@ -61,7 +61,6 @@ from rlnvr_varro.semantic import (
     DEFAULT_FLOOR,
     DEFAULT_K,
     DEFAULT_MIN_CLAIMS,
-    DEFAULT_RELEVANCE_SCALE,
     DEFAULT_SCALE,
     SemanticSkill,
     semantic_skill,
@@ -101,9 +100,6 @@ class VarroTaskConfig(vf.TaskConfig):
     relevance_gate: bool = True
     """Multiply structure by the forecast's relevance to today's headlines over the base rate
     (off: five beats pay whatever the subject)."""
-    relevance_scale: float = Field(DEFAULT_RELEVANCE_SCALE, gt=0)
-    """Closeness to today over the base rate, above the floor, that makes a claim fully
-    relevant: a gate that saturates, not a quantity to raise (skill_scale: the old gate)."""
     embedding_model: str = DEFAULT_MODEL
     """Sentence-transformers model name or folder (default: all-MiniLM-L6-v2, offline)."""
     min_words: int = Field(25, ge=1)
@@ -203,7 +199,6 @@ class VarroTask(vf.Task[VarroData, vf.State, VarroTaskConfig]):
             floor=cfg.skill_floor,
             scale=cfg.skill_scale,
             min_claims=cfg.min_claims,
-            relevance_scale=cfg.relevance_scale,
         )
 
     @vf.reward(weight=0.75)
