@@ -53,7 +53,6 @@ def test_sameness_is_high_for_one_answer_everywhere():
     assert same > 0.99 and varied < same - 0.3
 
 
-
 def test_the_strongest_attack_is_an_attack_not_the_noise_diagnostic():
     """``random_edits`` picks the best of many blind edits by the task's own reward: it
     measures the reward's noise and often has the highest mean (Horace's controls reported it

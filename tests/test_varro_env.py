@@ -358,7 +358,7 @@ def test_cutting_a_claim_that_missed_earns_nothing(by_day):
     assert pooled([0.0, 0.01], min_claims=1) == 0.0
 
 
-def test_a_stutter_makes_no_claim(by_day):
+def test_a_stutter_makes_no_claim():
     """The red team's hill climb beat the honest forecast of 2025-07-31 (0.751 vs 0.556) with
     its sentences spliced and said twice in a row; a sentence with a stutter is not one a
     writer meant, so it is no claim and its words do not count as prose."""
