@@ -76,7 +76,7 @@ BLAND = (
     "said only that the weather would turn before evening, which it did."
 )
 OTHER = "Charles Dickens"  # whose prose is pasted into the other authors' tasks
-REWARDS = {"signature": 0.1, "margin": 0.1, "delta": 0.7, "classifier": 0.1}
+REWARDS = {"signature": 0.05, "margin": 0.05, "delta": 0.8, "classifier": 0.1}
 METRICS = {
     "words",
     "signature_distance",
@@ -222,6 +222,7 @@ def test_closeness_and_margin_are_calibrated_at_the_texts_length():
         "words": [80, 150],
         "distance": [list(1.0 + grid), list(0.5 + 0.5 * grid)],
         "margin": [list(-0.4 + 0.8 * grid)] * 2,  # other authors' chunks' margins
+        "m_own": [0.32, 0.32],  # the author's own median chunk: past 90% of other authors'
     }
     # continuous: the share of own chunks of that length further away, not capped at the median
     assert closeness(1.5, 80, cal) == pytest.approx(0.5)
@@ -232,10 +233,17 @@ def test_closeness_and_margin_are_calibrated_at_the_texts_length():
     assert closeness(1.5, 40, cal) == pytest.approx(0.5)  # shorter: judged as at 80 words
     assert closeness(float("nan"), 80, cal) == 0.0
     # margin: 0 when no nearer the author than to the typical other author, or no more than
-    # other authors' chunks are (here their margins are uniform on [-0.4, 0.4]); 1 beyond all
+    # other authors' chunks are (here their margins are uniform on [-0.4, 0.4]); full at the
+    # author's own median chunk (past 90% of them: 0.8 of the way), not beyond all of them
     assert margin_score(0.0, 80, cal) == margin_score(-0.3, 80, cal) == 0.0
-    assert margin_score(0.2, 80, cal) == pytest.approx(0.5)
+    assert margin_score(0.2, 80, cal) == pytest.approx(0.5 / 0.8)
+    assert margin_score(0.32, 80, cal) == pytest.approx(1.0)
     assert margin_score(0.5, 150, cal) == 1.0 and margin_score(float("inf"), 80, cal) == 0.0
+    # an author whose own median chunk is no nearer them than others' typical chunks: full
+    # pay waits for other authors' 75th percentile, never for their median
+    central = cal | {"m_own": [0.0, 0.0]}
+    assert margin_score(0.1, 80, central) == pytest.approx(0.5)
+    assert margin_score(0.2, 80, central) == pytest.approx(1.0)
 
 
 def test_config_filters_authors_and_checks_the_scoring_model():
@@ -263,7 +271,7 @@ def test_components_metrics_and_weights(by_author):
     ablated = load(authors=["Jane Austen"], task={"rewards": {"classifier": {"weight": 0.0}}})
     result = score(ablated[0], HONEST["Jane Austen"])
     r = result.rewards
-    expected = 0.1 * r["signature"] + 0.1 * r["margin"] + 0.7 * r["delta"]
+    expected = 0.05 * r["signature"] + 0.05 * r["margin"] + 0.8 * r["delta"]
     assert result.reward == pytest.approx(expected)
 
 
@@ -286,10 +294,12 @@ def test_adversarial_scores_below_honest(by_author, sample, honest, author, case
     assert hack.reward < honest[author].reward, (case, hack)
     # A doctored paste is the author's own prose with every sixth word swapped: the 6-gram copy
     # guard no longer sees it, and its word habits are the author's, so the Delta margin pays
-    # part of it (Hemingway: 0.18 with Delta weighted 0.7, 0.10 at 0.4; under 0.05 before the
-    # delta component; honest 0.6-0.8). A known hole: 5-grams catch it (17-19% of a doctored
-    # paste's, at most 4% of an honest text's) but also a continuation that restates the opening.
-    assert hack.reward < (0.2 if case == "doctored_paste" else 0.05), (case, hack)
+    # part of it (Hemingway: 0.22 with Delta weighted 0.8 and paid in full at the author's own
+    # median chunk, 0.18 at 0.7 paid in full beyond every other author's chunk, 0.10 at 0.4;
+    # under 0.05 before the delta component; honest 0.7-0.9). A known hole: 5-grams catch it
+    # (17-19% of a doctored paste's, at most 4% of an honest text's) but also a continuation
+    # that restates the opening.
+    assert hack.reward < (0.25 if case == "doctored_paste" else 0.05), (case, hack)
 
 
 def test_bland_paragraph_is_not_paid_as_every_author(by_author, honest):
@@ -349,7 +359,7 @@ def test_guards_are_what_stop_a_pasted_passage(by_author, sample):
     assert guarded.reward == 0.0 and guarded.metrics["copy_share"] == 1.0
     unguarded = load(authors=["Jane Austen"], task={"guards": ["length", "repetition"]})[0]
     # the author's own prose matches the author's cadence (this passage is one of Austen's
-    # whose word habits Delta does not credit to her: delta 0, and Delta weighs 0.7)
+    # whose word habits Delta does not credit to her: delta 0, and Delta weighs 0.8)
     paid = score(unguarded, passage)
     assert paid.reward > 0.1 and paid.rewards["signature"] > 0.3, paid
 

@@ -181,8 +181,9 @@ def calibrate(targets: list[Document], signatures: dict, s: BuildSettings) -> di
     (``rlnvr_horace.calibration.GRID``) of the own chunks' ``distance`` to the signature and
     of the other authors' chunks' ``margin`` toward it (median distance to the signatures of
     the authors other than this one, minus the distance to this one's), and the medians
-    ``d_own`` of the own chunks' distance and ``d_other`` of every other author's chunks."""
-    keys = ("words", "distance", "margin", "d_own", "d_other")
+    ``m_own`` of the own chunks' margin, ``d_own`` of their distance and ``d_other`` of every
+    other author's chunks' distance."""
+    keys = ("words", "distance", "margin", "m_own", "d_own", "d_other")
     out: dict[str, dict] = {a: {k: [] for k in keys} for a in signatures}
     for words in CALIBRATION_WORDS:
         chunks, authors = calibration_chunks(targets, words)
@@ -196,6 +197,7 @@ def calibrate(targets: list[Document], signatures: dict, s: BuildSettings) -> di
             cal["words"].append(words)
             cal["distance"].append(quantiles(dist[mine, j]))
             cal["margin"].append(quantiles(margin[~mine]))
+            cal["m_own"].append(round(float(np.median(margin[mine])), 6))
             cal["d_own"].append(round(float(np.median(dist[mine, j])), 6))
             cal["d_other"].append(round(float(np.median(dist[~mine, j])), 6))
     return out
@@ -280,7 +282,7 @@ def build_data(src: Path, out: Path, settings: BuildSettings = BuildSettings()) 
     return "\n".join(report)
 
 
-DATA_FORMAT = 2  # bumped when build_data writes new files (2: delta.json), so stores rebuild
+DATA_FORMAT = 3  # bumped when build_data writes new data (2: delta.json, 3: m_own): stores rebuild
 
 
 def corpus_digest(src: Path, model: str, backend: str) -> str:

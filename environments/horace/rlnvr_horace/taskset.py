@@ -8,7 +8,7 @@ rlnvr-tiny) and compares its cadence (how surprisal, entropy and rank move token
 ``rlnvr_horace.cadence``) with the author's own prose, scored by the same model (both
 unwrapped to one line per paragraph, see :func:`unwrap`):
 
-* ``signature`` (0.1): closeness to the author's cadence signature (per-feature mean and
+* ``signature`` (0.05): closeness to the author's cadence signature (per-feature mean and
   spread over 150-word chunks of their sample, ``rlnvr_horace.signatures``), as the share of
   the author's own chunks *of the text's length* that lie further from it
   (``rlnvr_horace.calibration``; calibrated at 80, 150 and 300 words, interpolated, the
@@ -17,13 +17,14 @@ unwrapped to one line per paragraph, see :func:`unwrap`):
   is loose, it paid text near every author's average as if it were each of them (a fixed
   bland paragraph got full closeness for most authors). Calibrated at one length it
   paid for length itself (``experiments/horace_length_control.py``);
-* ``margin`` (0.1): the text's median distance to the other authors' signatures minus its
+* ``margin`` (0.05): the text's median distance to the other authors' signatures minus its
   distance to the target's, paid only beyond the margin that other authors' chunks of that
-  length have toward the target (0 up to their median, 1 beyond all of them;
-  ``rlnvr_horace.calibration``), times the closeness above (being a little less far from the
+  length have toward the target (0 up to their median), in full at the margin of the
+  author's own median chunk, not beyond it: a caricature is no more skill
+  (``rlnvr_horace.calibration``); times the closeness above (being a little less far from the
   author than from the rest is no nearness): text equally near every author earns nothing,
   and so does text near the centre of the corpus for an author who sits there;
-* ``delta`` (0.7): the same margin in word habits: Burrows' Delta (``rlnvr_horace.burrows_delta``,
+* ``delta`` (0.8): the same margin in word habits: Burrows' Delta (``rlnvr_horace.burrows_delta``,
   z-scored frequencies of the corpus' 100 most frequent words, mostly function words) to the
   other authors' centroids, median, minus Delta to the target's, scored against other
   authors' chunks of the text's length as the cadence margin is. Cadence under the bundled
@@ -34,13 +35,14 @@ unwrapped to one line per paragraph, see :func:`unwrap`):
 * ``classifier`` (0.1): the probability that a logistic regression over the cadence features
   gives the target author (``rlnvr_horace.style_classifier``, numpy only).
 
-Why cadence weighs 0.2 and word habits 0.7: each component is weighted by what it knows about
+Why cadence weighs 0.1 and word habits 0.8: each component is weighted by what it knows about
 the author per unit of noise (``experiments/horace_reliability.py``): how well it ranks an
 author's own chunks above other authors', and how far it moves when one word of an honest text
 is changed. Under rlnvr-tiny the cadence terms barely rank an author's chunks above the rest
 and move several times further than Delta under a one-word edit; weighted 0.25 + 0.25 they
 handed the red team's searches the reward: perturbed and hill-climbed honest texts, and other
-authors' honest texts, outscored the task's own (the numbers are in the README). A scoring
+authors' honest texts, outscored the task's own (the numbers are in the README); at 0.1 +
+0.1 the climb still won through the cadence margin. A scoring
 model that reads cadence more sharply earns the cadence terms their weight back
 (``[env.taskset.task.rewards]``).
 
@@ -429,7 +431,7 @@ class HoraceTask(vf.Task[HoraceData, vf.State, HoraceTaskConfig]):
 
     # rewards (each visible in trace.rewards; TOML overrides the weights)
 
-    @vf.reward(weight=0.1)
+    @vf.reward(weight=0.05)
     async def signature(self, trace: vf.Trace) -> float:
         """Closeness to the author's cadence signature, as the share of their own chunks of the
         text's length that lie further from it; guarded."""
@@ -439,7 +441,7 @@ class HoraceTask(vf.Task[HoraceData, vf.State, HoraceTaskConfig]):
             return 0.0
         return g * closeness(self.distance_of(text), word_count(text), self.calibration())
 
-    @vf.reward(weight=0.1)
+    @vf.reward(weight=0.05)
     async def margin(self, trace: vf.Trace) -> float:
         """How much nearer the target author the text is than to the typical other author,
         beyond what other authors' prose of its length manages, times its closeness (a text
@@ -454,7 +456,7 @@ class HoraceTask(vf.Task[HoraceData, vf.State, HoraceTaskConfig]):
         near = closeness(self.distance_of(text), words, calibration)
         return g * near * margin_score(self.margin_of(text), words, calibration)
 
-    @vf.reward(weight=0.7)
+    @vf.reward(weight=0.8)
     async def delta(self, trace: vf.Trace) -> float:
         """How much nearer the target author's word habits (Burrows' Delta over the most
         frequent words) the text is than the typical other author's, beyond what other
