@@ -376,6 +376,18 @@ def test_a_stutter_makes_no_claim():
         assert repeated_span(text) == "", text
 
 
+def test_a_headline_with_no_grammar_makes_no_claim():
+    """The red team's hill climb beat the honest forecast of 2025-07-31 (0.688 vs 0.556) by
+    replacing its second claim with headline words ("Trump's tariff deadline change near"):
+    a sentence with no function word is a headline or a list, not a claim in the
+    forecaster's words, however short. Every honest forecast keeps both of its claims."""
+    assert not plausible("Trump's tariff deadline change near. countries layoffs.")
+    assert not plausible("Nvidia shares record high Friday")
+    assert plausible("Nvidia shares rise 3% by Friday.")
+    for text in VarroTaskset(VarroConfig(id="rlnvr-varro")).honest_completions().values():
+        assert len(claims(text)) == 2, text
+
+
 def test_a_cut_that_leaves_a_fragment_is_still_the_same_sentence(by_day):
     """A claim is a sentence: a full stop followed by a lower-case word does not start one
     ("U.S. stocks", or a cut such as "... Retailers costs. this week beat ..."). Read as its

@@ -35,8 +35,10 @@ Resistance to keyword stuffing:
   task's own vocabulary such as "object", "timeframe", "drivers", "verification"); at least
   60% distinct words and no span said twice in a row ("the EU the EU", "steady steady": a
   writer fixes a stutter, a search that splices words leaves it); function words for at
-  least 8% of it if it has eight words or more; and it is not a comma list (four or more
-  segments averaging under 2.5 words). A list of beat words, a label such as "Timeframe:
+  least 8% of it, so at least one (a sentence with none is a list or a headline: "Trump's
+  tariff deadline change near" embeds like the headlines it was spliced from and is not a
+  claim in the forecaster's words); and it is not a comma list (four or more segments
+  averaging under 2.5 words). A list of beat words, a label such as "Timeframe:
   by Friday, next week", or "The object will rise 2% by Friday because of the drivers" is
   not plausible: it has no content of its own.
 * **Repeated sentences count once**, and a text whose sentences repeat is scaled by the share
@@ -270,7 +272,7 @@ def plausible(sentence: str) -> bool:
         return False
     lowered = [t.lower() for t in toks]
     function = sum(t in FUNCTION_WORDS for t in lowered)
-    if n >= 8 and function < 0.08 * n:  # a long run of words with no grammar is a list
+    if function < 0.08 * n:  # no grammar: a list, or a headline ("Trump tariff deadline near")
         return False
     segments = [seg for seg in re.split(r"[,;:]", sentence) if seg.strip()]
     if len(segments) >= 4 and n / len(segments) < 2.5:  # "rise, fall, by Friday, because"
