@@ -296,7 +296,7 @@ def test_adversarial_scores_below_honest(by_author, sample, honest, author, case
     # guard no longer sees it, and its word habits are the author's, so the Delta margin pays
     # part of it (Hemingway: 0.22 with Delta weighted 0.8 and paid in full at the author's own
     # median chunk, 0.18 at 0.7 paid in full beyond every other author's chunk, 0.10 at 0.4;
-    # under 0.05 before the delta component; honest 0.7-0.9). A known hole: 5-grams catch it
+    # under 0.05 before the delta component; honest 0.89-0.92). A known hole: 5-grams catch it
     # (17-19% of a doctored paste's, at most 4% of an honest text's) but also a continuation
     # that restates the opening.
     assert hack.reward < (0.25 if case == "doctored_paste" else 0.05), (case, hack)

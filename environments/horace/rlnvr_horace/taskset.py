@@ -41,10 +41,9 @@ author's own chunks above other authors', and how far it moves when one word of 
 is changed. Under rlnvr-tiny the cadence terms barely rank an author's chunks above the rest
 and move several times further than Delta under a one-word edit; weighted 0.25 + 0.25 they
 handed the red team's searches the reward: perturbed and hill-climbed honest texts, and other
-authors' honest texts, outscored the task's own (the numbers are in the README); at 0.1 +
-0.1 the climb still won through the cadence margin. A scoring
-model that reads cadence more sharply earns the cadence terms their weight back
-(``[env.taskset.task.rewards]``).
+authors' honest texts, outscored the task's own (the numbers are in the README); at 0.1 + 0.1
+the climb still won through the cadence margin. A scoring model that reads cadence more
+sharply earns the cadence terms their weight back (``[env.taskset.task.rewards]``).
 
 Why the classifier is only 0.1: its probability stayed at chance (1/16) in every training
 run, whatever it was trained on (``configs/ablations/horace_components.toml``, and the runs in
