@@ -1,11 +1,12 @@
 """How much each Horace reward component knows about the author, and how much it is noise.
 
     .venv/bin/python experiments/horace_reliability.py [--words 150] [--edits 24]
+        [--scoring-model M --data-dir D]   # D: the data `rlnvr_horace.build --model M` wrote
 
 A component earns its weight by telling the author apart from the rest, and loses it by moving
 when nothing about the style has: a search (the red team's, or a policy's group of samples)
 keeps the luckiest of many near-identical texts, so the reward it finds above an honest text
-grows with the component's edit noise, times its weight. Two numbers per component:
+grows with the component's edit noise, times its weight. Per component:
 
 * ``AUC``: for each target author, the chance that one of their own ``--words``-word chunks
   (the build's calibration chunks) outscores another author's chunk, averaged over authors
@@ -19,10 +20,13 @@ grows with the component's edit noise, times its weight. Two numbers per compone
   texts per honest text and count). A component that keeps rising as the text is garbled
   pays a direction a policy can learn; one whose single-edit wins fall away with more edits
   is paying noise, which a search can exploit (it keeps the luckiest text) and a policy's
-  gradient, averaged over samples and tasks, mostly cannot.
+  gradient, averaged over samples and tasks, mostly cannot;
+* ``rank``: for each packaged honest imitation, the target author's rank among all authors
+  when the same text is scored on one task per author (1: the target scores highest),
+  averaged: what the component knows about an imitation, not about the author's own prose.
 
-``AUC - 0.5`` over the edit noise is the component's signal per unit of noise, the measure
-the default weights follow.
+``AUC - 0.5`` over the edit noise is the component's signal per unit of noise; with the rank,
+what the default weights follow.
 """
 
 from __future__ import annotations
@@ -41,6 +45,12 @@ from rlnvr.trainers.tasksets import load_taskset
 from rlnvr.trainers.traces import reward_weights, score_async
 
 MOVES = (edits.substitute, edits.insert_word, edits.delete_word, edits.duplicate_span)
+SCORER: dict[str, str] = {}  # [env.taskset.task] fields naming another scoring model and its data
+
+
+def horace(**task) -> list:
+    """The rlnvr-horace tasks, scored as ``--scoring-model`` reads them."""
+    return list(load_taskset({"id": "rlnvr-horace", "task": {**SCORER, **task}}))
 
 
 def author_chunks(words: int, authors: set[str]) -> list[tuple[str, str]]:
@@ -58,9 +68,8 @@ def author_chunks(words: int, authors: set[str]) -> list[tuple[str, str]]:
 async def separation(words: int) -> dict[str, float]:
     """Each component's AUC of own vs other authors' chunks, averaged over target authors."""
     guards = ["length", "repetition", "surprisal_range", "typicality"]  # no copy guard
-    taskset = load_taskset({"id": "rlnvr-horace", "task": {"guards": guards}})
     first = {}
-    for task in taskset:
+    for task in horace(guards=guards):
         first.setdefault(task.data.author, task)
     chunks = author_chunks(words, set(first))
     out: dict[str, list[float]] = {}
@@ -73,6 +82,27 @@ async def separation(words: int) -> dict[str, float]:
     return {name: float(np.mean(v)) for name, v in out.items()}
 
 
+async def honest_ranks() -> dict[str, float]:
+    """Each component's mean rank of the target author among all authors for the packaged honest
+    imitations (each scored on one task per author; 1: the target scores highest)."""
+    taskset = load_taskset({"id": "rlnvr-horace", "task": SCORER})
+    tasks, honest = honest_tasks(taskset, list(taskset), None)
+    first = {}
+    for task in taskset:
+        first.setdefault(task.data.author, task)
+    ranks: dict[str, list[int]] = {}
+    for task in tasks:
+        text = honest[task.key]
+        scores = {a: await score_async(t, text) for a, t in first.items()}
+        for name in [*scores[task.data.author].rewards, "reward"]:
+            value = {
+                a: s.reward if name == "reward" else s.rewards[name] for a, s in scores.items()
+            }
+            above = sum(v > value[task.data.author] for v in value.values())
+            ranks.setdefault(name, []).append(1 + above)
+    return {name: float(np.mean(r)) for name, r in ranks.items()}
+
+
 def garble(text: str, k: int, pool: edits.Pool, rng: random.Random) -> str:
     """``text`` after ``k`` random one-word edits in a row."""
     for _ in range(k):
@@ -83,7 +113,7 @@ def garble(text: str, k: int, pool: edits.Pool, rng: random.Random) -> str:
 async def edit_changes(n: int, k: int = 1) -> tuple[dict[str, np.ndarray], dict[str, float]]:
     """Per component, its change under ``n`` texts of ``k`` one-word edits of each honest
     text; the reward weights."""
-    taskset = load_taskset({"id": "rlnvr-horace"})
+    taskset = load_taskset({"id": "rlnvr-horace", "task": SCORER})
     tasks, honest = honest_tasks(taskset, list(taskset), None)
     changes: dict[str, list[float]] = {}
     for task in tasks:
@@ -103,20 +133,25 @@ async def main() -> None:
     parser.add_argument("--words", type=int, default=150, help="chunk length for the AUC")
     parser.add_argument("--edits", type=int, default=24, help="one-word edits per honest text")
     parser.add_argument("--garble", type=int, default=6, help="garbled texts per honest text")
+    parser.add_argument("--scoring-model", help="another scoring model (with --data-dir)")
+    parser.add_argument("--data-dir", help="the package data built with it (rlnvr_horace.build)")
     args = parser.parse_args()
+    if args.scoring_model:
+        SCORER.update(scoring_model=args.scoring_model, data_dir=args.data_dir)
     noise, weights = await edit_changes(args.edits)
     aucs = await separation(args.words)
+    ranks = await honest_ranks()
     print(
         f"| component | weight | AUC own vs other ({args.words} words) | edit noise (std) "
-        "| mean edit effect | (AUC - 0.5) / noise |"
+        "| mean edit effect | (AUC - 0.5) / noise | target's rank for the honest imitations |"
     )
-    print("|---|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for name in sorted(aucs, key=lambda n: n == "reward"):
         std, mean = noise[name].std(), noise[name].mean()
         weight = f"{weights[name]:.2f}" if name in weights else "-"
         print(
             f"| {name} | {weight} | {aucs[name]:.3f} | {std:.3f} | {mean:+.3f} "
-            f"| {(aucs[name] - 0.5) / std:.1f} |"
+            f"| {(aucs[name] - 0.5) / std:.1f} | {ranks[name]:.1f} |"
         )
     await print_garbling(args.garble)
 

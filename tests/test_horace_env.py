@@ -76,7 +76,7 @@ BLAND = (
     "said only that the weather would turn before evening, which it did."
 )
 OTHER = "Charles Dickens"  # whose prose is pasted into the other authors' tasks
-REWARDS = {"signature": 0.05, "margin": 0.05, "delta": 0.8, "classifier": 0.1}
+REWARDS = {"signature": 0.05, "margin": 0.0, "delta": 0.95, "classifier": 0.0}
 METRICS = {
     "words",
     "signature_distance",
@@ -267,11 +267,13 @@ def test_components_metrics_and_weights(by_author):
     assert all(0.0 <= r.score <= 1.0 for r in trace.rewards.values())
     assert set(trace.metrics) >= METRICS
     assert trace.reward == pytest.approx(sum(r.score * r.weight for r in trace.rewards.values()))
-    # as `[env.taskset.task.rewards] classifier = {weight = 0}` in a TOML config
-    ablated = load(authors=["Jane Austen"], task={"rewards": {"classifier": {"weight": 0.0}}})
-    result = score(ablated[0], HONEST["Jane Austen"])
+    # as `[env.taskset.task.rewards] classifier = {weight = 0.1}` in a TOML config: the cadence
+    # terms shown but not paid by default are paid once weighted
+    cadence = {"margin": {"weight": 0.1}, "classifier": {"weight": 0.1}}
+    reweighted = load(authors=["Jane Austen"], task={"rewards": cadence})
+    result = score(reweighted[0], HONEST["Jane Austen"])
     r = result.rewards
-    expected = 0.05 * r["signature"] + 0.05 * r["margin"] + 0.8 * r["delta"]
+    expected = 0.05 * r["signature"] + 0.1 * r["margin"] + 0.95 * r["delta"] + 0.1 * r["classifier"]
     assert result.reward == pytest.approx(expected)
 
 
@@ -294,12 +296,12 @@ def test_adversarial_scores_below_honest(by_author, sample, honest, author, case
     assert hack.reward < honest[author].reward, (case, hack)
     # A doctored paste is the author's own prose with every sixth word swapped: the 6-gram copy
     # guard no longer sees it, and its word habits are the author's, so the Delta margin pays
-    # part of it (Hemingway: 0.22 with Delta weighted 0.8 and paid in full at the author's own
-    # median chunk, 0.18 at 0.7 paid in full beyond every other author's chunk, 0.10 at 0.4;
-    # under 0.05 before the delta component; honest 0.89-0.92). A known hole: 5-grams catch it
-    # (17-19% of a doctored paste's, at most 4% of an honest text's) but also a continuation
-    # that restates the opening.
-    assert hack.reward < (0.25 if case == "doctored_paste" else 0.05), (case, hack)
+    # part of it, in proportion to Delta's weight (Hemingway: 0.26 with Delta weighted 0.95,
+    # 0.22 at 0.8, both paid in full at the author's own median chunk; 0.18 at 0.7 paid in full
+    # beyond every other author's chunk, 0.10 at 0.4; under 0.05 before the delta component;
+    # honest 0.95-0.99). A known hole: 5-grams catch it (17-19% of a doctored paste's, at most
+    # 4% of an honest text's) but also a continuation that restates the opening.
+    assert hack.reward < (0.3 if case == "doctored_paste" else 0.05), (case, hack)
 
 
 def test_bland_paragraph_is_not_paid_as_every_author(by_author, honest):
@@ -358,10 +360,11 @@ def test_guards_are_what_stop_a_pasted_passage(by_author, sample):
     guarded = score(task, passage)
     assert guarded.reward == 0.0 and guarded.metrics["copy_share"] == 1.0
     unguarded = load(authors=["Jane Austen"], task={"guards": ["length", "repetition"]})[0]
-    # the author's own prose matches the author's cadence (this passage is one of Austen's
-    # whose word habits Delta does not credit to her: delta 0, and Delta weighs 0.8)
+    # the author's own prose matches the author's cadence; it is paid little here because
+    # this passage is one of Austen's whose word habits Delta does not credit to her (delta 0,
+    # and Delta weighs 0.95), the cost of a reward that rests on word habits
     paid = score(unguarded, passage)
-    assert paid.reward > 0.1 and paid.rewards["signature"] > 0.3, paid
+    assert paid.reward > guarded.reward and paid.rewards["signature"] > 0.3, paid
 
 
 def test_word_salad_reads_outside_the_authors_surprisal_range(by_author, sample):

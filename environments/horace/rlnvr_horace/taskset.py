@@ -2,11 +2,12 @@
 
 A task is a target author and the first sentence of one of their paragraphs
 (``data/tasks.jsonl``, built by ``rlnvr_horace.build`` from rlnvr's literature
-sample). The prompt asks for a continuation in that author's style; the reward reads the
-continuation with a small causal language model (``scoring_model``, default the bundled
-rlnvr-tiny) and compares its cadence (how surprisal, entropy and rank move token by token:
-``rlnvr_horace.cadence``) with the author's own prose, scored by the same model (both
-unwrapped to one line per paragraph, see :func:`unwrap`):
+sample). The prompt asks for a continuation in that author's style; the reward compares the
+continuation's word habits (Burrows' Delta) with the author's and reads it with a small causal
+language model (``scoring_model``, default the bundled rlnvr-tiny) to compare its cadence (how
+surprisal, entropy and rank move token by token: ``rlnvr_horace.cadence``) with the author's
+own prose, scored by the same model (both unwrapped to one line per paragraph, see
+:func:`unwrap`):
 
 * ``signature`` (0.05): closeness to the author's cadence signature (per-feature mean and
   spread over 150-word chunks of their sample, ``rlnvr_horace.signatures``), as the share of
@@ -17,14 +18,14 @@ unwrapped to one line per paragraph, see :func:`unwrap`):
   is loose, it paid text near every author's average as if it were each of them (a fixed
   bland paragraph got full closeness for most authors). Calibrated at one length it
   paid for length itself (``experiments/horace_length_control.py``);
-* ``margin`` (0.05): the text's median distance to the other authors' signatures minus its
-  distance to the target's, paid only beyond the margin that other authors' chunks of that
-  length have toward the target (0 up to their median), in full at the margin of the
-  author's own median chunk, not beyond it: a caricature is no more skill
+* ``margin`` (0: shown, not paid, unless weighted): the text's median distance to the other
+  authors' signatures minus its distance to the target's, paid only beyond the margin that
+  other authors' chunks of that length have toward the target (0 up to their median), in full
+  at the margin of the author's own median chunk, not beyond it: a caricature is no more skill
   (``rlnvr_horace.calibration``); times the closeness above (being a little less far from the
-  author than from the rest is no nearness): text equally near every author earns nothing,
-  and so does text near the centre of the corpus for an author who sits there;
-* ``delta`` (0.8): the same margin in word habits: Burrows' Delta (``rlnvr_horace.burrows_delta``,
+  author than from the rest is no nearness): text equally near every author earns nothing, and
+  so does text near the centre of the corpus for an author who sits there;
+* ``delta`` (0.95): the same margin in word habits: Burrows' Delta (``rlnvr_horace.burrows_delta``,
   z-scored frequencies of the corpus' 100 most frequent words, mostly function words) to the
   other authors' centroids, median, minus Delta to the target's, scored against other
   authors' chunks of the text's length as the cadence margin is. Cadence under the bundled
@@ -32,24 +33,21 @@ unwrapped to one line per paragraph, see :func:`unwrap`):
   own on 9 of 10 tasks in the red team's fast search); how often a writer uses "the", "of" or
   "which" does (a hand-written imitation names its target among 16 authors at rank 2 on
   average, and another author's imitation out-margins it in 6 of 130 pairs);
-* ``classifier`` (0.1): the probability that a logistic regression over the cadence features
-  gives the target author (``rlnvr_horace.style_classifier``, numpy only).
+* ``classifier`` (0: shown, not paid, unless weighted): the probability that a logistic
+  regression over the cadence features gives the target author
+  (``rlnvr_horace.style_classifier``, numpy only).
 
-Why cadence weighs 0.1 and word habits 0.8: each component is weighted by what it knows about
-the author per unit of noise (``experiments/horace_reliability.py``): how well it ranks an
-author's own chunks above other authors', and how far it moves when one word of an honest text
-is changed. Under rlnvr-tiny the cadence terms barely rank an author's chunks above the rest
-and move several times further than Delta under a one-word edit; weighted 0.25 + 0.25 they
-handed the red team's searches the reward: perturbed and hill-climbed honest texts, and other
-authors' honest texts, outscored the task's own (the numbers are in the README); at 0.1 + 0.1
-the climb still won through the cadence margin. A scoring model that reads cadence more
-sharply earns the cadence terms their weight back (``[env.taskset.task.rewards]``).
-
-Why the classifier is only 0.1: its probability stayed at chance (1/16) in every training
-run, whatever it was trained on (``configs/ablations/horace_components.toml``, and the runs in
-rlnvr's ``docs/horace.md``), and optimising it alone wrecked the signature: for a small
-policy it is mostly noise in the advantage. It stays in the reward as a second
-discriminative check beside the margin.
+Why word habits weigh 0.95 and cadence 0.05, as a tie-breaker: a component is weighted by
+what it knows about the author against what a search can buy from it. Under rlnvr-tiny the
+cadence terms barely rank an author's own chunks above other authors', and rank the target
+of a hand-written imitation no better than mid-field, where Delta ranks it near the top; yet
+the red team's searches bought most of their gains from them (the cadence margin and the
+classifier's probability rise far beyond the author's own prose when an honest text is
+garbled). Weighted 0.5 together, then 0.3, they handed the searches the reward (the numbers
+are in the README). At 0.05 the cadence closeness orders texts whose word habits are alike
+and cannot outweigh a difference in word habits. A scoring model that reads cadence more
+sharply earns the cadence terms their weight back (``[env.taskset.task.rewards]``); the
+margin and the classifier are still computed and shown in ``trace.rewards``.
 
 Weights are overridable with ``[env.taskset.task.rewards] signature = {weight = ...}``.
 
@@ -440,7 +438,7 @@ class HoraceTask(vf.Task[HoraceData, vf.State, HoraceTaskConfig]):
             return 0.0
         return g * closeness(self.distance_of(text), word_count(text), self.calibration())
 
-    @vf.reward(weight=0.05)
+    @vf.reward(weight=0.0)
     async def margin(self, trace: vf.Trace) -> float:
         """How much nearer the target author the text is than to the typical other author,
         beyond what other authors' prose of its length manages, times its closeness (a text
@@ -455,7 +453,7 @@ class HoraceTask(vf.Task[HoraceData, vf.State, HoraceTaskConfig]):
         near = closeness(self.distance_of(text), words, calibration)
         return g * near * margin_score(self.margin_of(text), words, calibration)
 
-    @vf.reward(weight=0.8)
+    @vf.reward(weight=0.95)
     async def delta(self, trace: vf.Trace) -> float:
         """How much nearer the target author's word habits (Burrows' Delta over the most
         frequent words) the text is than the typical other author's, beyond what other
@@ -468,7 +466,7 @@ class HoraceTask(vf.Task[HoraceData, vf.State, HoraceTaskConfig]):
         calibration = self.style().delta.calibration[self.data.author]
         return g * margin_score(self.delta_margin_of(text), word_count(text), calibration)
 
-    @vf.reward(weight=0.1)
+    @vf.reward(weight=0.0)
     async def classifier(self, trace: vf.Trace) -> float:
         """The classifier's probability of the target author, guarded."""
         text = reply_text(trace)
