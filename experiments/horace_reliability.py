@@ -48,9 +48,17 @@ MOVES = (edits.substitute, edits.insert_word, edits.delete_word, edits.duplicate
 SCORER: dict[str, str] = {}  # [env.taskset.task] fields naming another scoring model and its data
 
 
-def horace(**task) -> list:
-    """The rlnvr-horace tasks, scored as ``--scoring-model`` reads them."""
-    return list(load_taskset({"id": "rlnvr-horace", "task": {**SCORER, **task}}))
+def horace(**task):
+    """The rlnvr-horace taskset, scored as ``--scoring-model`` reads it."""
+    return load_taskset({"id": "rlnvr-horace", "task": {**SCORER, **task}})
+
+
+def one_per_author(tasks) -> dict:
+    """The first task of each author: where a text is scored as that author's."""
+    first = {}
+    for task in tasks:
+        first.setdefault(task.data.author, task)
+    return first
 
 
 def author_chunks(words: int, authors: set[str]) -> list[tuple[str, str]]:
@@ -68,9 +76,7 @@ def author_chunks(words: int, authors: set[str]) -> list[tuple[str, str]]:
 async def separation(words: int) -> dict[str, float]:
     """Each component's AUC of own vs other authors' chunks, averaged over target authors."""
     guards = ["length", "repetition", "surprisal_range", "typicality"]  # no copy guard
-    first = {}
-    for task in horace(guards=guards):
-        first.setdefault(task.data.author, task)
+    first = one_per_author(horace(guards=guards))
     chunks = author_chunks(words, set(first))
     out: dict[str, list[float]] = {}
     for author, task in sorted(first.items()):
@@ -85,11 +91,9 @@ async def separation(words: int) -> dict[str, float]:
 async def honest_ranks() -> dict[str, float]:
     """Each component's mean rank of the target author among all authors for the packaged honest
     imitations (each scored on one task per author; 1: the target scores highest)."""
-    taskset = load_taskset({"id": "rlnvr-horace", "task": SCORER})
+    taskset = horace()
     tasks, honest = honest_tasks(taskset, list(taskset), None)
-    first = {}
-    for task in taskset:
-        first.setdefault(task.data.author, task)
+    first = one_per_author(taskset)
     ranks: dict[str, list[int]] = {}
     for task in tasks:
         text = honest[task.key]
@@ -113,7 +117,7 @@ def garble(text: str, k: int, pool: edits.Pool, rng: random.Random) -> str:
 async def edit_changes(n: int, k: int = 1) -> tuple[dict[str, np.ndarray], dict[str, float]]:
     """Per component, its change under ``n`` texts of ``k`` one-word edits of each honest
     text; the reward weights."""
-    taskset = load_taskset({"id": "rlnvr-horace", "task": SCORER})
+    taskset = horace()
     tasks, honest = honest_tasks(taskset, list(taskset), None)
     changes: dict[str, list[float]] = {}
     for task in tasks:
