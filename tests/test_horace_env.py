@@ -195,6 +195,7 @@ def test_package_data_is_small_and_consistent(tasks):
     assert set(data.signatures) == set(data.classifier.classes) == authors
     assert data.classifier.features == tuple(sorted(FEATURE_NAMES))
     assert data.meta["model"] == "rlnvr-tiny" and data.meta["chunk_words"] == 150
+    assert data.delta.space.z_clip == 2.0  # one rare word cannot decide a short text's Delta
     calibrations = [s.meta["calibration"] for s in data.signatures.values()]
     for signature, cal in zip(data.signatures.values(), calibrations, strict=True):
         assert signature.n_chunks >= 20 and cal["words"] == [80, 150, 300]
@@ -222,7 +223,7 @@ def test_closeness_and_margin_are_calibrated_at_the_texts_length():
         "words": [80, 150],
         "distance": [list(1.0 + grid), list(0.5 + 0.5 * grid)],
         "margin": [list(-0.4 + 0.8 * grid)] * 2,  # other authors' chunks' margins
-        "m_own": [0.32, 0.32],  # the author's own median chunk: past 90% of other authors'
+        "m_own": [0.32, 0.32],  # the margin most own chunks reach: past 90% of other authors'
     }
     # continuous: the share of own chunks of that length further away, not capped at the median
     assert closeness(1.5, 80, cal) == pytest.approx(0.5)
@@ -234,12 +235,13 @@ def test_closeness_and_margin_are_calibrated_at_the_texts_length():
     assert closeness(float("nan"), 80, cal) == 0.0
     # margin: 0 when no nearer the author than to the typical other author, or no more than
     # other authors' chunks are (here their margins are uniform on [-0.4, 0.4]); full at the
-    # author's own median chunk (past 90% of them: 0.8 of the way), not beyond all of them
+    # margin most of the author's own chunks reach (past 90% of them: 0.8 of the way), not
+    # beyond all of them
     assert margin_score(0.0, 80, cal) == margin_score(-0.3, 80, cal) == 0.0
     assert margin_score(0.2, 80, cal) == pytest.approx(0.5 / 0.8)
     assert margin_score(0.32, 80, cal) == pytest.approx(1.0)
     assert margin_score(0.5, 150, cal) == 1.0 and margin_score(float("inf"), 80, cal) == 0.0
-    # an author whose own median chunk is no nearer them than others' typical chunks: full
+    # an author whose own chunks are no nearer them than others' typical chunks: full
     # pay waits for other authors' 75th percentile, never for their median
     central = cal | {"m_own": [0.0, 0.0]}
     assert margin_score(0.1, 80, central) == pytest.approx(0.5)
@@ -297,7 +299,8 @@ def test_adversarial_scores_below_honest(by_author, sample, honest, author, case
     # A doctored paste is the author's own prose with every sixth word swapped: the 6-gram copy
     # guard no longer sees it, and its word habits are the author's, so the Delta margin pays
     # part of it, in proportion to Delta's weight (Hemingway: 0.26 with Delta weighted 0.95,
-    # 0.22 at 0.8, both paid in full at the author's own median chunk; 0.18 at 0.7 paid in full
+    # before and after its z was capped at 2 and full pay moved to the margin 70% of the
+    # author's chunks reach; 0.22 at 0.8 paid in full at their median; 0.18 at 0.7 paid in full
     # beyond every other author's chunk, 0.10 at 0.4; under 0.05 before the delta component;
     # honest 0.95-0.99). A known hole: 5-grams catch it (17-19% of a doctored paste's, at most
     # 4% of an honest text's) but also a continuation that restates the opening.

@@ -20,7 +20,7 @@ from rlnvr_horace.author_classifier import (
     accuracy_gain,
     leave_one_document_out,
 )
-from rlnvr_horace.burrows_delta import DeltaCentroids, fit_delta, words
+from rlnvr_horace.burrows_delta import DeltaCentroids, DeltaModel, fit_delta, words
 from rlnvr_horace.cadence import FEATURE_NAMES
 from rlnvr_horace.chunk_features import corpus_features
 from rlnvr_horace.chunks import chunk_documents, load_chunks, split_words
@@ -77,6 +77,23 @@ def test_delta_attributes_held_out_novels(literature: Path):
     np.testing.assert_allclose(z_train.mean(axis=0), 0, atol=1e-9)  # fitted on train only
     centroids = DeltaCentroids.fit(z_train, [c.author for c in train])
     assert centroids.predict(space.zscores([c.text for c in test])) == [c.author for c in test]
+
+
+def test_one_rare_word_cannot_decide_a_short_texts_delta(literature: Path):
+    texts = [c.text for c in load_chunks(literature, 1500) if c.author in ("Austen", "Dickens")]
+    raw, capped = fit_delta(texts, n_mfw=150), fit_delta(texts, n_mfw=150, z_clip=2.0)
+    rare = len(raw.vocabulary) - 1  # the least frequent listed word
+    short = " ".join(texts[0].split()[:100])
+    plus = f"{short} {raw.vocabulary[rare]}"
+    # one use in ~100 words is many standard deviations above that word's mean ...
+    assert raw.zscores([plus])[0, rare] - raw.zscores([short])[0, rare] > 4
+    # ... which capped counts as 2 at most, so the one word moves the profile far less
+    moved = [np.abs(sp.zscores([plus]) - sp.zscores([short])).mean() for sp in (raw, capped)]
+    assert np.abs(capped.zscores([plus])).max() <= 2.0
+    assert moved[1] < 0.6 * moved[0]
+    centroids = DeltaCentroids.fit(capped.zscores(texts), ["a"] * len(texts))
+    model = DeltaModel(capped, centroids, {})
+    assert DeltaModel.from_json(json.loads(json.dumps(model.to_json()))).space.z_clip == 2.0
 
 
 def test_words_are_lowercased_with_inner_apostrophes():

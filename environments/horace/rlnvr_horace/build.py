@@ -50,7 +50,7 @@ import numpy as np
 from rlnvr_horace._vendor.atomic import atomic_write_text
 from rlnvr_horace._vendor.literature import Document, read_corpus
 from rlnvr_horace.burrows_delta import DeltaCentroids, DeltaModel, fit_delta
-from rlnvr_horace.calibration import quantiles
+from rlnvr_horace.calibration import OWN_FULL, quantiles
 from rlnvr_horace.chunk_features import cadence_extractor, corpus_features
 from rlnvr_horace.chunks import chunk_documents, spread
 from rlnvr_horace.ngram_overlap import build_index, save_indexes
@@ -151,13 +151,21 @@ def calibration_chunks(targets: list[Document], words: int) -> tuple[list, np.nd
     return chunks, np.array([DISPLAY.get(c.author, c.author) for c in chunks])
 
 
-def build_delta(targets: list[Document], chunks: list, authors: list[str], n_mfw: int) -> dict:
+def own_full(margins: np.ndarray) -> float:
+    """The margin at which pay is full: :data:`OWN_FULL`'s quantile of the author's own
+    chunks' margins (``rlnvr_horace.calibration.margin_score``)."""
+    return round(float(np.quantile(margins, OWN_FULL)), 6)
+
+
+def build_delta(
+    targets: list[Document], chunks: list, authors: list[str], n_mfw: int, z_clip: float
+) -> dict:
     """The Delta space (``n_mfw`` most frequent words of ``chunks``) and author centroids, and
     per author and length in :data:`CALIBRATION_WORDS` the quantiles of the Delta margin
-    toward the author of the other authors' chunks (``margin``) and the median margin of the
-    author's own chunks (``m_own``), as ``DeltaModel.to_json`` writes them."""
+    toward the author of the other authors' chunks (``margin``) and the margin most of the
+    author's own chunks reach (``m_own``), as ``DeltaModel.to_json`` writes them."""
     texts = [c.text for c in chunks]
-    space = fit_delta(texts, n_mfw)
+    space = fit_delta(texts, n_mfw, z_clip)
     centroids = DeltaCentroids.fit(space.zscores(texts), authors)
     calibration: dict[str, dict] = {
         a: {"words": [], "margin": [], "m_own": []} for a in centroids.authors
@@ -170,7 +178,7 @@ def build_delta(targets: list[Document], chunks: list, authors: list[str], n_mfw
             cal = calibration[author]
             cal["words"].append(words)
             cal["margin"].append(quantiles(margin[who != author]))
-            cal["m_own"].append(round(float(np.median(margin[who == author])), 6))
+            cal["m_own"].append(own_full(margin[who == author]))
     return DeltaModel(space, centroids, calibration).to_json()
 
 
@@ -180,9 +188,9 @@ def calibrate(targets: list[Document], signatures: dict, s: BuildSettings) -> di
     cap at every length, so that other authors weigh alike): the quantiles
     (``rlnvr_horace.calibration.GRID``) of the own chunks' ``distance`` to the signature and
     of the other authors' chunks' ``margin`` toward it (median distance to the signatures of
-    the authors other than this one, minus the distance to this one's), and the medians
-    ``m_own`` of the own chunks' margin, ``d_own`` of their distance and ``d_other`` of every
-    other author's chunks' distance."""
+    the authors other than this one, minus the distance to this one's), the own chunks'
+    full-pay margin ``m_own`` (:func:`own_full`), and the medians ``d_own`` of their distance
+    and ``d_other`` of every other author's chunks' distance."""
     keys = ("words", "distance", "margin", "m_own", "d_own", "d_other")
     out: dict[str, dict] = {a: {k: [] for k in keys} for a in signatures}
     for words in CALIBRATION_WORDS:
@@ -197,7 +205,7 @@ def calibrate(targets: list[Document], signatures: dict, s: BuildSettings) -> di
             cal["words"].append(words)
             cal["distance"].append(quantiles(dist[mine, j]))
             cal["margin"].append(quantiles(margin[~mine]))
-            cal["m_own"].append(round(float(np.median(margin[mine])), 6))
+            cal["m_own"].append(own_full(margin[mine]))
             cal["d_own"].append(round(float(np.median(dist[mine, j])), 6))
             cal["d_other"].append(round(float(np.median(dist[~mine, j])), 6))
     return out
@@ -216,6 +224,7 @@ class BuildSettings:
     z_clip: float = 4.0  # cap on standardised features
     cache: Path | None = None  # chunk features, keyed by model, feature set and text
     n_mfw: int = 100  # most frequent words in the Delta space
+    delta_z_clip: float = 2.0  # cap on Delta's z-scores (``rlnvr_horace.burrows_delta``)
 
 
 def build_data(src: Path, out: Path, settings: BuildSettings = BuildSettings()) -> str:
@@ -246,7 +255,7 @@ def build_data(src: Path, out: Path, settings: BuildSettings = BuildSettings()) 
         for a, sig in signatures.items()
     }
     classifier = fit(rows, chunk_authors, c=s.c, z_clip=s.z_clip, meta=meta)
-    delta = build_delta(targets, chunks, chunk_authors, s.n_mfw)
+    delta = build_delta(targets, chunks, chunk_authors, s.n_mfw, s.delta_z_clip)
 
     out.mkdir(parents=True, exist_ok=True)
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in tasks)
@@ -282,7 +291,8 @@ def build_data(src: Path, out: Path, settings: BuildSettings = BuildSettings()) 
     return "\n".join(report)
 
 
-DATA_FORMAT = 3  # bumped when build_data writes new data (2: delta.json, 3: m_own): stores rebuild
+DATA_FORMAT = 4  # bumped when build_data writes new data (2: delta.json, 3: m_own, 4: Delta's
+# z cap and m_own at OWN_FULL): a store's data is rebuilt
 
 
 def corpus_digest(src: Path, model: str, backend: str) -> str:
@@ -308,6 +318,7 @@ def main() -> None:
     parser.add_argument("--c", type=float, default=0.03, help="classifier's inverse L2 penalty")
     parser.add_argument("--z-clip", type=float, default=4.0, help="cap on standardised features")
     parser.add_argument("--n-mfw", type=int, default=100, help="most frequent words for Delta")
+    parser.add_argument("--delta-z-clip", type=float, default=2.0, help="cap on Delta's z")
     parser.add_argument("--cache", type=Path, default=Path("runs") / "horace_features.jsonl")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (1: a busy CPU)")
     args = parser.parse_args()
@@ -317,7 +328,7 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     settings = BuildSettings(
         args.model, args.backend, args.chunk_words, args.min_words, args.per_author, args.c,
-        args.z_clip, args.cache, args.n_mfw,
+        args.z_clip, args.cache, args.n_mfw, args.delta_z_clip,
     )  # fmt: skip
     print(build_data(args.src, args.out, settings))
 

@@ -7,7 +7,11 @@ words dominate the MFW list, and how often an author uses "the", "of" or "which"
 do not control, which is why this simple rule is hard to beat.
 
 The word list, means and standard deviations are fitted on training texts only, so that a
-held-out text's own words never shape the features it is judged by. The z-vectors are exposed
+held-out text's own words never shape the features it is judged by. The z-scores can be capped
+(``z_clip``): in a text of a hundred words one use of a rarer listed word is a relative
+frequency of 1%, many standard deviations above its mean, so uncapped that single word
+outweighs the rest of the profile, and a one-word edit moves the text's Delta by as much as
+the difference between two authors. The z-vectors are exposed
 as features so that a classifier can use them alongside cadence features.
 """
 
@@ -43,6 +47,7 @@ class DeltaSpace:
     vocabulary: tuple[str, ...]
     mean: np.ndarray
     std: np.ndarray
+    z_clip: float | None = None  # cap on |z|; None: uncapped (Burrows' original)
 
     @property
     def feature_names(self) -> list[str]:
@@ -58,11 +63,15 @@ class DeltaSpace:
         return out
 
     def zscores(self, texts: Sequence[str | Bag]) -> np.ndarray:
-        """Each text's z-vector over the vocabulary, shape (texts, words)."""
-        return (self.frequencies(texts) - self.mean) / self.std
+        """Each text's z-vector over the vocabulary, shape (texts, words), capped at
+        ``z_clip``."""
+        z = (self.frequencies(texts) - self.mean) / self.std
+        return z if self.z_clip is None else np.clip(z, -self.z_clip, self.z_clip)
 
 
-def fit_delta(texts: Sequence[str | Bag], n_mfw: int = 150) -> DeltaSpace:
+def fit_delta(
+    texts: Sequence[str | Bag], n_mfw: int = 150, z_clip: float | None = None
+) -> DeltaSpace:
     """The ``n_mfw`` most frequent words of ``texts`` with their frequency mean and std.
 
     Ties in frequency break alphabetically, so the same texts always give the same space.
@@ -76,7 +85,7 @@ def fit_delta(texts: Sequence[str | Bag], n_mfw: int = 150) -> DeltaSpace:
     space = DeltaSpace(vocabulary, np.zeros(len(vocabulary)), np.ones(len(vocabulary)))
     freqs = space.frequencies(texts)
     std = freqs.std(axis=0)
-    return DeltaSpace(vocabulary, freqs.mean(axis=0), np.where(std > 0, std, 1.0))
+    return DeltaSpace(vocabulary, freqs.mean(axis=0), np.where(std > 0, std, 1.0), z_clip)
 
 
 @dataclass(frozen=True)
@@ -126,6 +135,7 @@ class DeltaModel:
             "vocabulary": list(self.space.vocabulary),
             "mean": [round(float(x), 9) for x in self.space.mean],
             "std": [round(float(x), 9) for x in self.space.std],
+            "z_clip": self.space.z_clip,
             "authors": list(self.centroids.authors),
             "centroids": [[round(float(x), 6) for x in row] for row in self.centroids.centroids],
             "calibration": self.calibration,
@@ -134,7 +144,10 @@ class DeltaModel:
     @classmethod
     def from_json(cls, data: dict) -> DeltaModel:
         space = DeltaSpace(
-            tuple(data["vocabulary"]), np.asarray(data["mean"]), np.asarray(data["std"])
+            tuple(data["vocabulary"]),
+            np.asarray(data["mean"]),
+            np.asarray(data["std"]),
+            data.get("z_clip"),
         )
         centroids = DeltaCentroids(tuple(data["authors"]), np.asarray(data["centroids"]))
         return cls(space, centroids, data["calibration"])

@@ -19,14 +19,18 @@ between them (the shortest below, the longest above):
   is no skill: the calibration stores the margins toward the target of *other* authors'
   chunks of that length, and :func:`margin_score` pays only the part of a margin beyond
   theirs (:func:`beyond_others`: 0 up to their median, rising with the share of them it
-  passes), and pays it in full at the margin of the author's own median chunk (``m_own``).
+  passes), and pays it in full at a margin most of the author's own chunks of that length
+  reach (``m_own``: their :data:`OWN_FULL` quantile).
 
-Why full at the author's own median and not beyond every other author's chunk: a text more
-author-like than the author's typical prose is a caricature, not more skill, and the last
-stretch of the scale is where a search finds its gains. Paid up to "beyond all of them", an
-honest imitation that reads as the author's typical chunk sat in the middle of the scale,
-and the best of a few hundred blind edits of it (noise, not skill) beat it on most tasks.
-Where the author's own median chunk is barely nearer them than other authors' chunks are
+Why full where most of the author's own chunks are, and not beyond every other author's
+chunk: a text more author-like than the author's typical prose is a caricature, not more
+skill, and the last stretch of the scale is where a search finds its gains. Paid up to
+"beyond all of them", an honest imitation that reads as the author's typical chunk sat in
+the middle of the scale, and the best of a few hundred blind edits of it (noise, not skill)
+beat it on most tasks. Full at the author's *median* chunk still left a third of the
+author's own prose, and two honest imitations of twelve, on the slope, where a one-word
+edit or another author's passage could lift them by a fifth of the scale.
+Where the author's own chunks are barely nearer them than other authors' chunks are
 (Dickens, near the centre of the corpus), full pay waits for other authors' 75th
 percentile (:data:`FULL_AT_LEAST`), so the typical other author's prose is never paid in full.
 
@@ -44,6 +48,7 @@ import numpy as np
 
 GRID = tuple(round(0.05 * i, 2) for i in range(21))  # the quantiles stored: 0, 0.05, ..., 1
 FULL_AT_LEAST = 0.5  # a margin is never paid in full before other authors' 75th percentile
+OWN_FULL = 0.3  # pay is full at the margin 70% of the author's own chunks reach (``m_own``)
 
 
 def quantiles(values: Sequence[float]) -> list[float]:
@@ -77,8 +82,8 @@ def beyond_others(margin: float, words: int, calibration: Mapping) -> float:
 
 
 def margin_score(margin: float, words: int, calibration: Mapping) -> float:
-    """:func:`beyond_others`, full at the margin of the author's own median chunk of that
-    length (``m_own``), or at :data:`FULL_AT_LEAST` if theirs is below it."""
+    """:func:`beyond_others`, full at the margin most of the author's own chunks of that
+    length reach (``m_own``), or at :data:`FULL_AT_LEAST` if theirs is below it."""
     own = float(np.interp(words, calibration["words"], calibration["m_own"]))
     full = max(beyond_others(own, words, calibration), FULL_AT_LEAST)
     return min(1.0, beyond_others(margin, words, calibration) / full)

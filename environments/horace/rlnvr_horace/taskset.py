@@ -21,12 +21,13 @@ own prose, scored by the same model (both unwrapped to one line per paragraph, s
 * ``margin`` (0: shown, not paid, unless weighted): the text's median distance to the other
   authors' signatures minus its distance to the target's, paid only beyond the margin that
   other authors' chunks of that length have toward the target (0 up to their median), in full
-  at the margin of the author's own median chunk, not beyond it: a caricature is no more skill
+  at the margin 70% of the author's own chunks reach, not beyond it: a caricature is no more skill
   (``rlnvr_horace.calibration``); times the closeness above (being a little less far from the
   author than from the rest is no nearness): text equally near every author earns nothing, and
   so does text near the centre of the corpus for an author who sits there;
 * ``delta`` (0.95): the same margin in word habits: Burrows' Delta (``rlnvr_horace.burrows_delta``,
-  z-scored frequencies of the corpus' 100 most frequent words, mostly function words) to the
+  z-scored frequencies of the corpus' 100 most frequent words, mostly function words, each
+  z capped at 2 so that one use of a rarer word in a short text cannot decide it) to the
   other authors' centroids, median, minus Delta to the target's, scored against other
   authors' chunks of the text's length as the cadence margin is. Cadence under the bundled
   scoring model barely tells authors apart (another author's honest imitation beat the task's
