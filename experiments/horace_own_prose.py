@@ -6,6 +6,7 @@ The ceiling a reward should reach is the author's own writing: a reward that pay
 typical passage less than an imitation pays caricature. This scores ``--per-author`` random
 chunks of ``--words`` words of each target author's sample text (``data/samples/literature``)
 on one of that author's tasks with the copying guard off (the chunks are the sample itself),
+the same chunks on the next author's task (the base rate: real prose, but not the target's),
 and the packaged honest imitations on their tasks, and prints each component's mean.
 """
 
@@ -56,6 +57,10 @@ async def main(args: argparse.Namespace) -> None:
     chunks = own_chunks(args.words, args.per_author, set(one_task))
     report("honest imitations", [await score_async(t, honest[t.key]) for t in tasks])
     report("authors' own prose", [await score_async(one_task[a], text) for a, text in chunks])
+    authors = sorted(one_task)
+    nxt = {a: authors[(i + 1) % len(authors)] for i, a in enumerate(authors)}
+    others = [await score_async(one_task[nxt[a]], text) for a, text in chunks]
+    report("another author's prose", others)
 
 
 if __name__ == "__main__":

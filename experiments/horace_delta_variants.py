@@ -1,0 +1,144 @@
+"""How Horace's Delta term reads short texts under a cap on its z-scores and a full-pay point.
+
+    .venv/bin/python experiments/horace_delta_variants.py [--edits 150]
+
+Delta alone (no scoring model, seconds): for each variant, the package's Delta space is refit
+on the build's chunks (``rlnvr_horace.build.build_delta``) with a cap on |z| and with pay
+full at a quantile of the author's own chunks' margins (``m_own``), then
+
+* ``honest``: the delta score of the 12 packaged honest imitations (mean, and the two
+  weakest in word habits: George Eliot, Thackeray);
+* ``others beat honest``: the share of other authors' 120-word chunks whose delta score on
+  an honest imitation's task beats the imitation's by more than 0.05 / 0.95 (what the red
+  team's perturb and cross-task families draw on), mean over tasks and the worst task;
+* ``edits that win``, ``edit noise``: random one-word edits of each honest imitation
+  (``rlnvr.trainers.redteam_edits``), the share that beat it by that margin and the std of
+  the change, weighted 0.95 as in the reward;
+* ``AUC``: own vs other authors' 80-word chunks, averaged over authors (in-sample);
+* ``own``, ``others``: mean delta score of 120-word chunks on their own author's task and on
+  the other authors' (the base rate), and the share of the latter paid in full (0.95 or more).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import roc_auc_score
+
+from rlnvr.trainers import redteam_edits as edits
+from rlnvr_horace._vendor.length import word_count
+from rlnvr_horace._vendor.literature import read_corpus
+from rlnvr_horace.build import DEFAULT_SRC, DISPLAY, author_of, build_delta, calibration_chunks
+from rlnvr_horace.burrows_delta import DeltaModel
+from rlnvr_horace.calibration import margin_score
+from rlnvr_horace.chunks import chunk_documents
+from rlnvr_horace.taskset import unwrap
+
+DATA = Path("environments/horace/rlnvr_horace/data")
+MOVES = (edits.substitute, edits.insert_word, edits.delete_word, edits.duplicate_span)
+VARIANTS = [(None, 0.5), (2.0, 0.5), (None, 0.3), (2.0, 0.4), (2.0, 0.3)]  # (z cap, m_own q)
+WEIGHT, MARGIN = 0.95, 0.05
+
+
+def rows(name: str) -> list[dict]:
+    """The records of one of the package's JSONL files."""
+    return [json.loads(line) for line in (DATA / name).read_text("utf-8").splitlines()]
+
+
+def corpus():
+    """The build's targets, its 150-word chunks and their authors."""
+    authors = {t["author"] for t in rows("tasks.jsonl")}
+    docs = [replace(d, text=unwrap(d.text)) for d in read_corpus(DEFAULT_SRC)]
+    targets = [d for d in docs if author_of(d) in authors]
+    chunks = chunk_documents(targets, 150)
+    return targets, chunks, [DISPLAY.get(c.author, c.author) for c in chunks]
+
+
+def variant(targets, chunks, who, z_clip: float | None, q: float) -> DeltaModel:
+    """Delta refit with ``z_clip``, full pay at the ``q`` quantile of own chunks' margins."""
+    model = DeltaModel.from_json(build_delta(targets, chunks, who, 100, z_clip))
+    for i, words in enumerate(model.calibration[who[0]]["words"]):
+        picked, by = calibration_chunks(targets, words)
+        d = model.centroids.distances(model.space.zscores([c.text for c in picked]))
+        for j, author in enumerate(model.centroids.authors):
+            m = np.median(np.delete(d, j, axis=1), axis=1) - d[:, j]
+            model.calibration[author]["m_own"][i] = float(np.quantile(m[by == author], q))
+    return model
+
+
+def delta_score(model: DeltaModel, text: str, author: str) -> float:
+    words = word_count(text)
+    return margin_score(model.margin(text, author), words, model.calibration[author])
+
+
+def measure(model: DeltaModel, honest: list[dict], targets, n_edits: int) -> dict:
+    picked, by = calibration_chunks(targets, 120)
+    texts = [c.text for c in picked]
+    base = {h["id"]: delta_score(model, h["completion"], h["author"]) for h in honest}
+    wins, noise, beaten = [], [], []
+    for h in honest:
+        rng = random.Random(h["id"])
+        pool = edits.Pool.of([h["completion"]])
+        moved = [
+            delta_score(model, rng.choice(MOVES)(h["completion"], pool, rng), h["author"])
+            for _ in range(n_edits)
+        ]
+        change = WEIGHT * (np.array(moved) - base[h["id"]])
+        wins.append(np.mean(change > MARGIN))
+        noise.append(change.std())
+        other = [delta_score(model, t, h["author"]) for t in np.array(texts)[by != h["author"]]]
+        beaten.append(np.mean(WEIGHT * (np.array(other) - base[h["id"]]) > MARGIN))
+    authors = sorted(set(by))
+    scores = {a: np.array([delta_score(model, t, a) for t in texts]) for a in authors}
+    own = np.concatenate([scores[a][by == a] for a in authors])
+    others = np.concatenate([scores[a][by != a] for a in authors])
+    short, short_by = calibration_chunks(targets, 80)
+    auc = [
+        roc_auc_score(short_by == a, [delta_score(model, c.text, a) for c in short])
+        for a in authors
+    ]
+    weakest = {h["author"].split()[-1]: base[h["id"]] for h in honest}
+    return {
+        "honest": np.mean(list(base.values())),
+        "eliot": weakest.get("Eliot", np.nan),
+        "thackeray": weakest.get("Thackeray", np.nan),
+        "beaten": np.mean(beaten),
+        "worst": max(beaten),
+        "wins": np.mean(wins),
+        "noise": np.mean(noise),
+        "auc": np.mean(auc),
+        "own": own.mean(),
+        "others": others.mean(),
+        "others_full": np.mean(others >= 0.95),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--edits", type=int, default=150, help="one-word edits per honest text")
+    args = parser.parse_args()
+    targets, chunks, who = corpus()
+    author = {t["id"]: t["author"] for t in rows("tasks.jsonl")}
+    honest = [h | {"author": author[h["id"]]} for h in rows("honest.jsonl")]
+    print(
+        "| z cap | full at own quantile | honest (Eliot, Thackeray) | others beat honest (worst "
+        "task) | edits that win | edit noise | AUC (80 words) | own | others (paid in full) |"
+    )
+    print("|---|---:|---|---|---:|---:|---:|---:|---|")
+    for z_clip, q in VARIANTS:
+        m = measure(variant(targets, chunks, who, z_clip, q), honest, targets, args.edits)
+        print(
+            f"| {z_clip or '-'} | {q} | {m['honest']:.3f} ({m['eliot']:.2f}, {m['thackeray']:.2f})"
+            f" | {m['beaten']:.1%} ({m['worst']:.1%}) | {m['wins']:.1%} | {m['noise']:.3f} | "
+            f"{m['auc']:.3f} | {m['own']:.3f} | {m['others']:.3f} ({m['others_full']:.1%}) |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
