@@ -1,13 +1,14 @@
 """How Horace's Delta term reads short texts under a cap on its z-scores and a full-pay point.
 
-    .venv/bin/python experiments/horace_delta_variants.py [--edits 150]
+    .venv/bin/python experiments/horace_delta_variants.py [--edits 150] [--honest FILE]
 
 Delta alone (no scoring model, seconds): for each variant, the package's Delta space is refit
 on the build's chunks (``rlnvr_horace.build.build_delta``) with a cap on |z| and with pay
 full at a quantile of the author's own chunks' margins (``m_own``), then
 
 * ``honest``: the delta score of the 12 packaged honest imitations (mean, and the two
-  weakest in word habits: George Eliot, Thackeray);
+  weakest in word habits: George Eliot, Thackeray), or of the imitations in ``--honest``
+  (the same JSONL shape), to check a variant on references it was not chosen on;
 * ``others beat honest``: the share of other authors' 120-word chunks whose delta score on
   an honest imitation's task beats the imitation's by more than 0.05 / 0.95 (what the red
   team's perturb and cross-task families draw on), mean over tasks and the worst task;
@@ -45,14 +46,14 @@ VARIANTS = [(None, 0.5), (2.0, 0.5), (None, 0.3), (2.0, 0.4), (2.0, 0.3)]  # (z 
 WEIGHT, MARGIN = 0.95, 0.05
 
 
-def rows(name: str) -> list[dict]:
-    """The records of one of the package's JSONL files."""
-    return [json.loads(line) for line in (DATA / name).read_text("utf-8").splitlines()]
+def rows(path: Path) -> list[dict]:
+    """The records of a JSONL file."""
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines()]
 
 
 def corpus():
     """The build's targets, its 150-word chunks and their authors."""
-    authors = {t["author"] for t in rows("tasks.jsonl")}
+    authors = {t["author"] for t in rows(DATA / "tasks.jsonl")}
     docs = [replace(d, text=unwrap(d.text)) for d in read_corpus(DEFAULT_SRC)]
     targets = [d for d in docs if author_of(d) in authors]
     chunks = chunk_documents(targets, 150)
@@ -121,10 +122,13 @@ def measure(model: DeltaModel, honest: list[dict], targets, n_edits: int) -> dic
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--edits", type=int, default=150, help="one-word edits per honest text")
+    parser.add_argument(
+        "--honest", type=Path, default=DATA / "honest.jsonl", help="honest imitations (JSONL)"
+    )
     args = parser.parse_args()
     targets, chunks, who = corpus()
-    author = {t["id"]: t["author"] for t in rows("tasks.jsonl")}
-    honest = [h | {"author": author[h["id"]]} for h in rows("honest.jsonl")]
+    author = {t["id"]: t["author"] for t in rows(DATA / "tasks.jsonl")}
+    honest = [h | {"author": author[h["id"]]} for h in rows(args.honest)]
     print(
         "| z cap | full at own quantile | honest (Eliot, Thackeray) | others beat honest (worst "
         "task) | edits that win | edit noise | AUC (80 words) | own | others (paid in full) |"

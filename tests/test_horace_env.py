@@ -336,6 +336,19 @@ def test_honest_completions_are_paid_above_the_bland_paragraph(tasks):
     assert by_id[next(iter(written))].references() == [by_id[next(iter(written))].data.opening]
 
 
+def test_honest_completions_can_come_from_a_file_and_a_bad_record_is_named(tmp_path):
+    path = tmp_path / "fresh.jsonl"
+    path.write_text('{"id": "jane-austen/emma/1", "completion": "It was."}\n', "utf-8")
+    taskset = HoraceTaskset(HoraceConfig(id="rlnvr-horace", honest=str(path)))
+    assert taskset.honest_completions() == {"jane-austen/emma/1": "It was."}
+    path.write_text('{"id": "a", "completion": "b"}\n{"id": "c"}\n', "utf-8")
+    with pytest.raises(ValueError, match=r"fresh.jsonl: record 2 .*'completion'"):
+        taskset.honest_completions()
+    missing = HoraceTaskset(HoraceConfig(id="rlnvr-horace", honest=str(tmp_path / "no.jsonl")))
+    with pytest.raises(ValueError, match="env.taskset.honest: .*no.jsonl does not exist"):
+        missing.honest_completions()
+
+
 def test_a_reply_the_guard_already_zeroes_is_never_read_by_the_scoring_model(by_author):
     task = by_author["Jane Austen"]
     prose = ODD_INPUTS["long_prose"]

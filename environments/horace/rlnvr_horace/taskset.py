@@ -171,6 +171,19 @@ def store_data(store: str, model: str, backend: str) -> str:
     return str(out)
 
 
+def honest_rows(path: Path) -> dict[str, str]:
+    """Task id -> completion from a JSONL file; a missing field names the file and line."""
+    if not path.exists():
+        raise ValueError(f"env.taskset.honest: {path} does not exist (a JSONL file)")
+    honest = {}
+    for number, row in enumerate(read_rows(path), 1):
+        for field in ("id", "completion"):
+            if not isinstance(row.get(field), str):
+                raise ValueError(f"{path}: record {number} needs a string field {field!r}")
+        honest[row["id"]] = row["completion"]
+    return honest
+
+
 def check_scoring_model(model: str, backend: str, data_dir: str | None = None) -> None:
     """Raise unless the signatures were built with ``model`` and with the cadence features
     this package computes (their names and scoring settings, hashed in a tag)."""
@@ -317,6 +330,10 @@ class HoraceConfig(vf.TasksetConfig):
     packaged sample was built (cached in ``<store>.horace/``). Default: the packaged sample."""
     authors: list[str] = []
     """Keep only these authors' tasks (all when empty); names as in the README."""
+    honest: str | None = None
+    """A JSONL file of hand-written continuations, ``{"id": task id, "completion": text}`` per
+    line, for ``rlnvr redteam`` instead of the packaged ones: references for a corpus
+    ``store``, or fresh ones to check the reward on texts it was not tuned on."""
     task: HoraceTaskConfig = Field(default_factory=HoraceTaskConfig)
 
 
@@ -551,7 +568,10 @@ class HoraceTaskset(vf.Taskset[HoraceTask, HoraceConfig]):
     def honest_completions(self) -> dict[str, str]:
         """Task id -> a continuation written by hand from the prompt alone, in the author's
         style (``data/honest.jsonl``; held-out tasks): what the reward must rank above every
-        attack (``rlnvr redteam``). None for a corpus ``store``: its tasks are its own."""
+        attack (``rlnvr redteam``). The ``honest`` file's instead when set; none for a corpus
+        ``store`` without one: its tasks are its own."""
+        if self.config.honest is not None:
+            return honest_rows(Path(self.config.honest))
         if self.config.store is not None:
             return {}
         return {row["id"]: row["completion"] for row in read_jsonl(PACKAGE, "data/honest.jsonl")}
