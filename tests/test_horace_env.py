@@ -336,6 +336,21 @@ def test_honest_completions_are_paid_above_the_bland_paragraph(tasks):
     assert by_id[next(iter(written))].references() == [by_id[next(iter(written))].data.opening]
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known hole: Delta's margin over the median other author pays a Gatsby pastiche "
+    "in full on an Emily Bronte task and the fresh Emily Bronte imitation nothing "
+    "(environments/horace/README.md, Red team)",
+)
+def test_a_fresh_imitation_beats_another_authors_pastiche_on_its_task(tasks):
+    fresh = Path(__file__).resolve().parents[1] / "experiments/data/horace_fresh_imitations.jsonl"
+    written = HoraceTaskset(HoraceConfig(id="rlnvr-horace", honest=str(fresh))).honest_completions()
+    task = next(t for t in tasks if t.key == "emily-bronte/wuthering/34")
+    own = score(task, written[task.key]).reward
+    pastiche = score(task, written["f-scott-fitzgerald/the-great-gatsby/304"]).reward
+    assert own > pastiche + 0.05, (own, pastiche)
+
+
 def test_honest_completions_can_come_from_a_file_and_a_bad_record_is_named(tmp_path):
     path = tmp_path / "fresh.jsonl"
     path.write_text('{"id": "jane-austen/emma/1", "completion": "It was."}\n', "utf-8")

@@ -182,8 +182,9 @@ ENV_BUDGET = replace(FAST, calls=6, max_tasks=5, fit_tasks=2)  # a call embeds o
 # Known holes the red team finds today (strict: the test fails once a reward closes its hole,
 # so the mark must then go). Each is a reward finding, not a bug in the red team.
 ENVIRONMENTS = ("rlnvr-varro", "rlnvr-walter", "rlnvr-horace")
-# None at this budget since 2026-12-03 (Horace's cadence terms reweighted); the CLI's --fast
-# budget still finds 2 of 10 Horace hill climbs (environments/horace/README.md).
+# None at this budget since 2026-12-03 (Horace's cadence terms reweighted), nor at the CLI's
+# --fast budget since Delta's z cap; Horace's hole on fresh references is marked in
+# tests/test_horace_env.py.
 KNOWN_HOLES: dict[str, str] = {}
 
 
