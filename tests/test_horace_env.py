@@ -338,6 +338,7 @@ def test_honest_completions_are_paid_above_the_bland_paragraph(tasks):
 
 @pytest.mark.xfail(
     strict=True,
+    raises=AssertionError,
     reason="known hole: Delta's margin over the median other author pays a Gatsby pastiche "
     "in full on an Emily Bronte task and the fresh Emily Bronte imitation nothing "
     "(environments/horace/README.md, Red team)",
@@ -356,11 +357,18 @@ def test_honest_completions_can_come_from_a_file_and_a_bad_record_is_named(tmp_p
     path.write_text('{"id": "jane-austen/emma/1", "completion": "It was."}\n', "utf-8")
     taskset = HoraceTaskset(HoraceConfig(id="rlnvr-horace", honest=str(path)))
     assert taskset.honest_completions() == {"jane-austen/emma/1": "It was."}
-    path.write_text('{"id": "a", "completion": "b"}\n{"id": "c"}\n', "utf-8")
-    with pytest.raises(ValueError, match=r"fresh.jsonl: record 2 .*'completion'"):
-        taskset.honest_completions()
-    missing = HoraceTaskset(HoraceConfig(id="rlnvr-horace", honest=str(tmp_path / "no.jsonl")))
-    with pytest.raises(ValueError, match="env.taskset.honest: .*no.jsonl does not exist"):
+    bad = {
+        '{"id": "a", "completion": "b"}\n{"id": "c"}\n': r"fresh.jsonl: record 2 .*'completion'",
+        '{"id": "a", "completion": "b"}\n[1, 2]\n': "fresh.jsonl: record 2 is not a JSON object",
+        '{"id": "a", "completion": "b"}\n' * 2: "fresh.jsonl: record 2 repeats id 'a'",
+        "\n": "fresh.jsonl holds no records",
+    }
+    for text, error in bad.items():
+        path.write_text(text, "utf-8")
+        with pytest.raises(ValueError, match=f"env.taskset.honest: .*{error}"):
+            taskset.honest_completions()
+    missing = HoraceTaskset(HoraceConfig(id="rlnvr-horace", honest=str(tmp_path)))
+    with pytest.raises(ValueError, match="env.taskset.honest: .* is not a file"):
         missing.honest_completions()
 
 

@@ -151,19 +151,25 @@ def calibration_chunks(targets: list[Document], words: int) -> tuple[list, np.nd
     return chunks, np.array([DISPLAY.get(c.author, c.author) for c in chunks])
 
 
-def own_full(margins: np.ndarray) -> float:
-    """The margin at which pay is full: :data:`OWN_FULL`'s quantile of the author's own
-    chunks' margins (``rlnvr_horace.calibration.margin_score``)."""
-    return round(float(np.quantile(margins, OWN_FULL)), 6)
+def own_full(margins: np.ndarray, q: float = OWN_FULL) -> float:
+    """The margin at which pay is full: the ``q`` quantile of the author's own chunks'
+    margins (``rlnvr_horace.calibration.margin_score``)."""
+    return round(float(np.quantile(margins, q)), 6)
 
 
 def build_delta(
-    targets: list[Document], chunks: list, authors: list[str], n_mfw: int, z_clip: float
+    targets: list[Document],
+    chunks: list,
+    authors: list[str],
+    n_mfw: int,
+    z_clip: float | None,
+    q: float = OWN_FULL,
 ) -> dict:
-    """The Delta space (``n_mfw`` most frequent words of ``chunks``) and author centroids, and
-    per author and length in :data:`CALIBRATION_WORDS` the quantiles of the Delta margin
-    toward the author of the other authors' chunks (``margin``) and the margin most of the
-    author's own chunks reach (``m_own``), as ``DeltaModel.to_json`` writes them."""
+    """The Delta space (``n_mfw`` most frequent words of ``chunks``, z capped at ``z_clip``)
+    and author centroids, and per author and length in :data:`CALIBRATION_WORDS` the
+    quantiles of the Delta margin toward the author of the other authors' chunks
+    (``margin``) and the margin the ``q`` quantile of the author's own chunks reach
+    (``m_own``), as ``DeltaModel.to_json`` writes them."""
     texts = [c.text for c in chunks]
     space = fit_delta(texts, n_mfw, z_clip)
     centroids = DeltaCentroids.fit(space.zscores(texts), authors)
@@ -178,7 +184,7 @@ def build_delta(
             cal = calibration[author]
             cal["words"].append(words)
             cal["margin"].append(quantiles(margin[who != author]))
-            cal["m_own"].append(own_full(margin[who == author]))
+            cal["m_own"].append(own_full(margin[who == author], q))
     return DeltaModel(space, centroids, calibration).to_json()
 
 

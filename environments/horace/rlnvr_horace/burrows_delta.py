@@ -76,6 +76,8 @@ def fit_delta(
 
     Ties in frequency break alphabetically, so the same texts always give the same space.
     """
+    if z_clip is not None and z_clip <= 0:
+        raise ValueError(f"z_clip must be positive (or None for no cap), got {z_clip}")
     texts = [bag(t) for t in texts]
     counts: Counter[str] = Counter()
     for text in texts:

@@ -27,9 +27,10 @@ chunk: a text more author-like than the author's typical prose is a caricature, 
 skill, and the last stretch of the scale is where a search finds its gains. Paid up to
 "beyond all of them", an honest imitation that reads as the author's typical chunk sat in
 the middle of the scale, and the best of a few hundred blind edits of it (noise, not skill)
-beat it on most tasks. Full at the author's *median* chunk still left a third of the
-author's own prose, and two honest imitations of twelve, on the slope, where a one-word
-edit or another author's passage could lift them by a fifth of the scale.
+beat it on most tasks. Full at the author's *median* chunk (or later, at other authors' 75th
+percentile) still left over a third of the author's own prose, and two honest imitations of
+twelve, on the slope, where a one-word edit or another author's passage could lift them by
+a fifth of the scale.
 Where the author's own chunks are barely nearer them than other authors' chunks are
 (Dickens, near the centre of the corpus), full pay waits for other authors' 75th
 percentile (:data:`FULL_AT_LEAST`), so the typical other author's prose is never paid in full.

@@ -172,15 +172,23 @@ def store_data(store: str, model: str, backend: str) -> str:
 
 
 def honest_rows(path: Path) -> dict[str, str]:
-    """Task id -> completion from a JSONL file; a missing field names the file and line."""
-    if not path.exists():
-        raise ValueError(f"env.taskset.honest: {path} does not exist (a JSONL file)")
-    honest = {}
+    """Task id -> completion from a JSONL file; a bad record (counted without blank lines)
+    names the file, the record and the field."""
+    where = f"env.taskset.honest: {path}"
+    if not path.is_file():
+        raise ValueError(f"{where} is not a file (a JSONL file of id and completion)")
+    honest: dict[str, str] = {}
     for number, row in enumerate(read_rows(path), 1):
+        if not isinstance(row, dict):
+            raise ValueError(f"{where}: record {number} is not a JSON object")
         for field in ("id", "completion"):
             if not isinstance(row.get(field), str):
-                raise ValueError(f"{path}: record {number} needs a string field {field!r}")
+                raise ValueError(f"{where}: record {number} needs a string field {field!r}")
+        if row["id"] in honest:
+            raise ValueError(f"{where}: record {number} repeats id {row['id']!r}")
         honest[row["id"]] = row["completion"]
+    if not honest:
+        raise ValueError(f"{where} holds no records")
     return honest
 
 
