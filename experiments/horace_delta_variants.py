@@ -68,6 +68,8 @@ def delta_score(model: DeltaModel, text: str, author: str) -> float:
 def measure(model: DeltaModel, honest: list[dict], targets, n_edits: int) -> dict:
     picked, by = calibration_chunks(targets, 120)
     texts = [c.text for c in picked]
+    authors = sorted(set(by))
+    scores = {a: np.array([delta_score(model, t, a) for t in texts]) for a in authors}
     base = {h["id"]: delta_score(model, h["completion"], h["author"]) for h in honest}
     wins, noise, beaten = [], [], []
     for h in honest:
@@ -80,10 +82,8 @@ def measure(model: DeltaModel, honest: list[dict], targets, n_edits: int) -> dic
         change = WEIGHT * (np.array(moved) - base[h["id"]])
         wins.append(np.mean(change > MARGIN))
         noise.append(change.std())
-        other = [delta_score(model, t, h["author"]) for t in np.array(texts)[by != h["author"]]]
-        beaten.append(np.mean(WEIGHT * (np.array(other) - base[h["id"]]) > MARGIN))
-    authors = sorted(set(by))
-    scores = {a: np.array([delta_score(model, t, a) for t in texts]) for a in authors}
+        other = scores[h["author"]][by != h["author"]]  # other authors' chunks on this task
+        beaten.append(np.mean(WEIGHT * (other - base[h["id"]]) > MARGIN))
     own = np.concatenate([scores[a][by == a] for a in authors])
     others = np.concatenate([scores[a][by != a] for a in authors])
     short, short_by = calibration_chunks(targets, 80)
