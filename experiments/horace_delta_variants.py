@@ -1,10 +1,15 @@
-"""How Horace's Delta term reads short texts under a cap on its z-scores and a full-pay point.
+"""How Horace's Delta term reads short texts under its features, distance, z cap and full pay.
 
     .venv/bin/python experiments/horace_delta_variants.py [--edits 150] [--honest FILE]
 
-Delta alone (no scoring model, seconds): for each variant, the package's Delta space is refit
-on the build's chunks (``rlnvr_horace.build.build_delta``) with a cap on |z| and with pay
-full at a quantile of the author's own chunks' margins (``m_own``), then
+Delta alone (no scoring model, a few minutes): for each variant, the package's Delta space is
+refit on the build's chunks (``rlnvr_horace.build.build_delta``) over the most frequent words
+or character trigrams, with Burrows' or Cosine Delta, a cap on |z| and pay full at a
+quantile of the author's own chunks' margins (``m_own``), then
+
+* ``held out``: the share of 100-word chunks of a held-out novel whose nearest centroid names
+  its author, the space and centroids refit without that novel (authors with two or more
+  documents; every author is a candidate): attribution on text the space never saw;
 
 * ``honest``: the delta score of the 12 packaged honest imitations (mean, and the two the
   first variant, the reward before, pays least: Thackeray, George Eliot), or of those in
@@ -24,7 +29,7 @@ from __future__ import annotations
 
 import argparse
 import random
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -35,14 +40,39 @@ from rlnvr_horace._vendor.length import word_count
 from rlnvr_horace._vendor.literature import read_corpus
 from rlnvr_horace._vendor.packaged import read_rows
 from rlnvr_horace.build import DEFAULT_SRC, DISPLAY, author_of, build_delta, calibration_chunks
-from rlnvr_horace.burrows_delta import DeltaModel
+from rlnvr_horace.burrows_delta import DeltaCentroids, DeltaModel, fit_delta
 from rlnvr_horace.calibration import margin_score
-from rlnvr_horace.chunks import chunk_documents
+from rlnvr_horace.chunks import chunk_documents, document_id, spread
 from rlnvr_horace.taskset import unwrap
 
 DATA = Path("environments/horace/rlnvr_horace/data")
 MOVES = (edits.substitute, edits.insert_word, edits.delete_word, edits.duplicate_span)
-VARIANTS = [(None, 0.5), (2.0, 0.5), (None, 0.3), (2.0, 0.4), (2.0, 0.3)]  # (z cap, m_own q)
+
+
+@dataclass(frozen=True)
+class Variant:
+    char_n: int | None  # None: words
+    n_mfw: int
+    metric: str
+    z_clip: float | None
+    q: float  # full pay at this quantile of the author's own chunks' margins
+
+    def __str__(self) -> str:
+        features = "words" if self.char_n is None else f"char {self.char_n}-grams"
+        return f"{features} | {self.n_mfw} | {self.metric} | {self.z_clip or '-'} | {self.q}"
+
+
+WORDS = (None, 100, "manhattan")
+VARIANTS = [
+    Variant(*WORDS, None, 0.5),  # stop 31's Delta
+    Variant(*WORDS, 2.0, 0.5),
+    Variant(*WORDS, None, 0.3),
+    Variant(*WORDS, 2.0, 0.3),  # stop 34's Delta
+    Variant(None, 100, "cosine", 2.0, 0.3),
+    Variant(3, 2000, "manhattan", 2.0, 0.3),
+    Variant(3, 1000, "cosine", 2.0, 0.3),
+    Variant(3, 2000, "cosine", 2.0, 0.3),  # the package's
+]
 WEIGHT, MARGIN = 0.95, 0.05
 
 
@@ -55,9 +85,32 @@ def corpus():
     return targets, chunks, [DISPLAY.get(c.author, c.author) for c in chunks]
 
 
-def variant(targets, chunks, who, z_clip: float | None, q: float) -> DeltaModel:
-    """Delta refit with ``z_clip``, full pay at the ``q`` quantile of own chunks' margins."""
-    return DeltaModel.from_json(build_delta(targets, chunks, who, 100, z_clip, q))
+def fitted(v: Variant, targets, chunks, who) -> DeltaModel:
+    """Delta refit as ``v`` says on ``chunks`` (calibrated on ``targets``)."""
+    model = build_delta(targets, chunks, who, v.n_mfw, v.z_clip, v.q, v.char_n, v.metric)
+    return DeltaModel.from_json(model)
+
+
+def held_out(v: Variant, targets, chunks, who, words: int = 100, per_document: int = 12) -> float:
+    """Share of a held-out novel's ``words``-word chunks whose nearest centroid is their
+    author, the space refit without that novel (authors with two or more documents)."""
+    who = np.array(who)
+    documents = np.array([c.document for c in chunks])
+    hits = []
+    for doc in sorted(set(documents)):
+        author = who[documents == doc][0]
+        if len(set(documents[who == author])) < 2:
+            continue
+        rest = [i for i, d in enumerate(documents) if d != doc]
+        train = [chunks[i].text for i in rest]
+        space = fit_delta(train, v.n_mfw, v.z_clip, v.char_n)
+        centroids = DeltaCentroids.fit(space.zscores(train), who[rest], v.metric)
+        tests = [
+            c.text for c in chunk_documents([t for t in targets if document_id(t) == doc], words)
+        ]
+        tests = [tests[i] for i in spread(len(tests), per_document)]
+        hits += [p == author for p in centroids.predict(space.zscores(tests))]
+    return float(np.mean(hits))
 
 
 def delta_score(model: DeltaModel, text: str, author: str) -> float:
@@ -116,23 +169,33 @@ def main() -> None:
     author = {t["id"]: t["author"] for t in read_rows(DATA / "tasks.jsonl")}
     honest = [h | {"author": author[h["id"]]} for h in read_rows(args.honest)]
     weakest: list[str] = []
-    for z_clip, q in VARIANTS:
-        m = measure(variant(targets, chunks, who, z_clip, q), honest, targets, args.edits)
+    for v in VARIANTS:
+        model = fitted(v, targets, chunks, who)
+        m = measure(model, honest, targets, args.edits)
         if not weakest:  # the two honest texts the first variant pays least, named once
             weakest = sorted(m["base"], key=m["base"].get)[:2]
             names = ", ".join(author[i].split()[-1] for i in weakest)
             print(
-                f"| z cap | full at own quantile | honest ({names}) | others beat honest (worst "
-                "task) | edits that win | edit noise | AUC (80 words) | own | others (paid in "
-                "full) |\n|---|---:|---|---|---:|---:|---:|---:|---|"
+                "| features | how many | distance | z cap | full at own quantile | held out "
+                f"| honest ({names}) | honest target's rank | others beat honest (worst task) "
+                "| edits that win | edit noise | AUC (80 words) | own | others (paid in full) "
+                "|\n|---|---:|---|---:|---:|---:|---|---:|---|---:|---:|---:|---:|---|"
             )
         low = ", ".join(f"{m['base'][i]:.2f}" for i in weakest)
+        rank = np.mean([target_rank(model, h["completion"], h["author"]) for h in honest])
         print(
-            f"| {z_clip or '-'} | {q} | {m['honest']:.3f} ({low})"
-            f" | {m['beaten']:.1%} ({m['worst']:.1%}) | {m['wins']:.1%} | {m['noise']:.3f} | "
-            f"{m['auc']:.3f} | {m['own']:.3f} | {m['others']:.3f} ({m['others_full']:.1%}) |",
+            f"| {v} | {held_out(v, targets, chunks, who):.0%} | {m['honest']:.3f} ({low}) | "
+            f"{rank:.1f} | {m['beaten']:.1%} ({m['worst']:.1%}) | {m['wins']:.1%} | "
+            f"{m['noise']:.3f} | {m['auc']:.3f} | {m['own']:.3f} | {m['others']:.3f} "
+            f"({m['others_full']:.1%}) |",
             flush=True,
         )
+
+
+def target_rank(model: DeltaModel, text: str, author: str) -> int:
+    """1 + the number of authors whose centroid is nearer ``text`` than ``author``'s."""
+    d = model.centroids.distances(model.space.zscores([text]))[0]
+    return int((d < d[model.centroids.authors.index(author)]).sum()) + 1
 
 
 if __name__ == "__main__":

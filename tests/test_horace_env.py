@@ -196,6 +196,7 @@ def test_package_data_is_small_and_consistent(tasks):
     assert data.classifier.features == tuple(sorted(FEATURE_NAMES))
     assert data.meta["model"] == "rlnvr-tiny" and data.meta["chunk_words"] == 150
     assert data.delta.space.z_clip == 2.0  # one rare word cannot decide a short text's Delta
+    assert (data.delta.space.char_n, data.delta.centroids.metric) == (3, "cosine")
     calibrations = [s.meta["calibration"] for s in data.signatures.values()]
     for signature, cal in zip(data.signatures.values(), calibrations, strict=True):
         assert signature.n_chunks >= 20 and cal["words"] == [80, 150, 300]

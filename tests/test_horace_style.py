@@ -20,7 +20,7 @@ from rlnvr_horace.author_classifier import (
     accuracy_gain,
     leave_one_document_out,
 )
-from rlnvr_horace.burrows_delta import DeltaCentroids, DeltaModel, fit_delta, words
+from rlnvr_horace.burrows_delta import DeltaCentroids, DeltaModel, char_ngrams, fit_delta, words
 from rlnvr_horace.cadence import FEATURE_NAMES
 from rlnvr_horace.chunk_features import corpus_features
 from rlnvr_horace.chunks import chunk_documents, load_chunks, split_words
@@ -95,6 +95,40 @@ def test_one_rare_word_cannot_decide_a_short_texts_delta(literature: Path):
     centroids = DeltaCentroids.fit(capped.zscores(texts), ["a"] * len(texts))
     model = DeltaModel(capped, centroids, {})
     assert DeltaModel.from_json(json.loads(json.dumps(model.to_json()))).space.z_clip == 2.0
+
+
+def test_cosine_delta_over_character_trigrams_names_more_held_out_short_chunks(literature: Path):
+    """The reward's Delta (Cosine Delta over character trigrams) against Burrows' original
+    (mean absolute difference over words) on 100-word chunks of novels neither saw."""
+    authors = ("Austen", "CBronte", "Dickens", "Eliot", "Thackeray", "Trollope")
+    chunks = [c for c in load_chunks(literature, 150) if c.author in authors]
+    titles = ("Emma", "Villette", "Bleak", "Mill", "Vanity", "Prime")
+    held_out = {f"novel/{a}/{t}" for a, t in zip(authors, titles, strict=True)}
+    train = [c for c in chunks if c.document not in held_out]
+    test = [c for c in load_chunks(literature, 100) if c.document in held_out]
+    assert len({c.document for c in test}) == len(held_out)
+    named = []
+    for char_n, n_mfw, metric in [(None, 100, "manhattan"), (3, 2000, "cosine")]:
+        space = fit_delta([c.text for c in train], n_mfw, 2.0, char_n)
+        centroids = DeltaCentroids.fit(space.zscores([c.text for c in train]),
+                                       [c.author for c in train], metric)  # fmt: skip
+        predicted = centroids.predict(space.zscores([c.text for c in test]))
+        named.append(np.mean([p == c.author for p, c in zip(predicted, test, strict=True)]))
+    assert named[1] > named[0] + 0.1, named
+    model = DeltaModel(space, centroids, {})
+    again = DeltaModel.from_json(json.loads(json.dumps(model.to_json())))
+    assert (again.space.char_n, again.centroids.metric) == (3, "cosine")
+    with pytest.raises(ValueError, match="metric must be one of"):
+        DeltaCentroids.fit(space.zscores([c.text for c in train]), [c.author for c in train], "l3")
+
+
+def test_character_ngrams_read_how_a_book_was_typeset_as_one():
+    typeset = "\u201cWell,\u201d said he--and _she_ didn\u2019t\n  answer \u2013 at all."
+    plain = '"well," said he\u2014and she didn\'t answer \u2014 at all.'
+    assert char_ngrams(typeset, 3) == char_ngrams(plain, 3)
+    assert char_ngrams("Ab c", 3) == ["ab ", "b c"]
+    with pytest.raises(ValueError, match="char_n must be positive"):
+        fit_delta(["a text"], char_n=0)
 
 
 def test_words_are_lowercased_with_inner_apostrophes():

@@ -18,8 +18,9 @@ LITERATURE_DIR (default ``data/samples/literature``) is read with
   ``d_own`` and ``d_other``. Per length because a short text's features are noisier
   estimates, so it lies further from every signature: calibrated at one length, the reward
   would pay for writing longer (a policy trained that way learned exactly that);
-- ``delta.json``: Burrows' Delta over the same chunks (``rlnvr_horace.burrows_delta``: the
-  ``--n-mfw`` most frequent words, their means and spreads, each author's centroid) and, per
+- ``delta.json``: Cosine Delta over the same chunks (``rlnvr_horace.burrows_delta``: the
+  ``--n-mfw`` most frequent character trigrams, their means and spreads, each author's
+  centroid) and, per
   author and length, the quantiles of the Delta margin toward the author of other authors'
   chunks, which the ``delta`` reward reads;
 - ``classifier.json``: a multinomial logistic regression over the same chunks' cadence features
@@ -49,7 +50,7 @@ import numpy as np
 
 from rlnvr_horace._vendor.atomic import atomic_write_text
 from rlnvr_horace._vendor.literature import Document, read_corpus
-from rlnvr_horace.burrows_delta import DeltaCentroids, DeltaModel, fit_delta
+from rlnvr_horace.burrows_delta import RIVALS, DeltaCentroids, DeltaModel, fit_delta, margins
 from rlnvr_horace.calibration import OWN_FULL, quantiles
 from rlnvr_horace.chunk_features import cadence_extractor, corpus_features
 from rlnvr_horace.chunks import chunk_documents, spread
@@ -164,15 +165,19 @@ def build_delta(
     n_mfw: int,
     z_clip: float | None,
     q: float = OWN_FULL,
+    char_n: int | None = None,
+    metric: str = "manhattan",
+    rivals: int | None = RIVALS,
 ) -> dict:
-    """The Delta space (``n_mfw`` most frequent words of ``chunks``, z capped at ``z_clip``)
-    and author centroids, and per author and length in :data:`CALIBRATION_WORDS` the
+    """The Delta space (``n_mfw`` most frequent words, or character ``char_n``-grams, of
+    ``chunks``, z capped at ``z_clip``) and author centroids under ``metric``, and per author
+    and length in :data:`CALIBRATION_WORDS` the
     quantiles of the Delta margin toward the author of the other authors' chunks
     (``margin``) and the margin the ``q`` quantile of the author's own chunks reach
     (``m_own``), as ``DeltaModel.to_json`` writes them."""
     texts = [c.text for c in chunks]
-    space = fit_delta(texts, n_mfw, z_clip)
-    centroids = DeltaCentroids.fit(space.zscores(texts), authors)
+    space = fit_delta(texts, n_mfw, z_clip, char_n)
+    centroids = DeltaCentroids.fit(space.zscores(texts), authors, metric)
     calibration: dict[str, dict] = {
         a: {"words": [], "margin": [], "m_own": []} for a in centroids.authors
     }
@@ -180,12 +185,12 @@ def build_delta(
         picked, who = calibration_chunks(targets, words)
         d = centroids.distances(space.zscores([c.text for c in picked]))
         for j, author in enumerate(centroids.authors):
-            margin = np.median(np.delete(d, j, axis=1), axis=1) - d[:, j]
+            margin = margins(d, j, rivals)
             cal = calibration[author]
             cal["words"].append(words)
             cal["margin"].append(quantiles(margin[who != author]))
             cal["m_own"].append(own_full(margin[who == author], q))
-    return DeltaModel(space, centroids, calibration).to_json()
+    return DeltaModel(space, centroids, calibration, rivals).to_json()
 
 
 def calibrate(targets: list[Document], signatures: dict, s: BuildSettings) -> dict[str, dict]:
@@ -229,8 +234,11 @@ class BuildSettings:
     c: float = 0.03  # the classifier's inverse L2 penalty
     z_clip: float = 4.0  # cap on standardised features
     cache: Path | None = None  # chunk features, keyed by model, feature set and text
-    n_mfw: int = 100  # most frequent words in the Delta space
+    n_mfw: int = 2000  # most frequent features (words or character n-grams) in the Delta space
     delta_z_clip: float = 2.0  # cap on Delta's z-scores (``rlnvr_horace.burrows_delta``)
+    delta_char_n: int | None = 3  # Delta over character trigrams (None: over words)
+    delta_metric: str = "cosine"  # Cosine Delta ("manhattan": Burrows' original)
+    delta_rivals: int | None = RIVALS  # Delta's margin over this many nearest other authors
 
 
 def build_data(src: Path, out: Path, settings: BuildSettings = BuildSettings()) -> str:
@@ -261,7 +269,10 @@ def build_data(src: Path, out: Path, settings: BuildSettings = BuildSettings()) 
         for a, sig in signatures.items()
     }
     classifier = fit(rows, chunk_authors, c=s.c, z_clip=s.z_clip, meta=meta)
-    delta = build_delta(targets, chunks, chunk_authors, s.n_mfw, s.delta_z_clip)
+    delta = build_delta(
+        targets, chunks, chunk_authors, s.n_mfw, s.delta_z_clip,
+        char_n=s.delta_char_n, metric=s.delta_metric, rivals=s.delta_rivals,
+    )  # fmt: skip
 
     out.mkdir(parents=True, exist_ok=True)
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in tasks)
@@ -297,8 +308,9 @@ def build_data(src: Path, out: Path, settings: BuildSettings = BuildSettings()) 
     return "\n".join(report)
 
 
-DATA_FORMAT = 4  # bumped when build_data writes new data (2: delta.json, 3: m_own, 4: Delta's
-# z cap and m_own at OWN_FULL): a store's data is rebuilt
+DATA_FORMAT = 5  # bumped when build_data writes new data (2: delta.json, 3: m_own, 4: Delta's
+# z cap and m_own at OWN_FULL, 5: Cosine Delta over character trigrams, its margin over the
+# nearest rivals): a store's data is rebuilt
 
 
 def corpus_digest(src: Path, model: str, backend: str) -> str:
@@ -323,8 +335,24 @@ def main() -> None:
     parser.add_argument("--per-author", type=int, default=8, help="openings per author")
     parser.add_argument("--c", type=float, default=0.03, help="classifier's inverse L2 penalty")
     parser.add_argument("--z-clip", type=float, default=4.0, help="cap on standardised features")
-    parser.add_argument("--n-mfw", type=int, default=100, help="most frequent words for Delta")
+    parser.add_argument(
+        "--n-mfw",
+        type=int,
+        default=2000,
+        help="most frequent words or n-grams for Delta",
+    )
     parser.add_argument("--delta-z-clip", type=float, default=2.0, help="cap on Delta's z")
+    parser.add_argument(
+        "--delta-char-n", type=int, default=3, help="Delta over character n-grams (0: over words)"
+    )
+    parser.add_argument(
+        "--delta-metric", default="cosine", choices=["cosine", "manhattan"],
+        help="Cosine Delta, or Burrows' mean absolute difference",
+    )  # fmt: skip
+    parser.add_argument(
+        "--delta-rivals", type=int, default=RIVALS,
+        help="Delta's margin over this many nearest other authors (0: the median other author)",
+    )  # fmt: skip
     parser.add_argument("--cache", type=Path, default=Path("runs") / "horace_features.jsonl")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (1: a busy CPU)")
     args = parser.parse_args()
@@ -334,7 +362,8 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     settings = BuildSettings(
         args.model, args.backend, args.chunk_words, args.min_words, args.per_author, args.c,
-        args.z_clip, args.cache, args.n_mfw, args.delta_z_clip,
+        args.z_clip, args.cache, args.n_mfw, args.delta_z_clip, args.delta_char_n or None,
+        args.delta_metric, args.delta_rivals or None,
     )  # fmt: skip
     print(build_data(args.src, args.out, settings))
 

@@ -6,6 +6,19 @@ to the author whose mean z-vector (centroid) is nearest in mean absolute differe
 words dominate the MFW list, and how often an author uses "the", "of" or "which" is a habit they
 do not control, which is why this simple rule is hard to beat.
 
+Two later variants read short texts better, and the reward uses both (``char_n``, ``metric``):
+
+* **Character n-grams** instead of words (``char_n``). A hundred words give a few dozen
+  function-word counts but some five hundred character trigrams, which also see punctuation
+  (the semicolons, dashes and quotation habits that words drop), inflections and spelling.
+  The text is read after typographic normalisation (curly quotes, dash forms, the ``_``
+  of italics), so that how a book was typeset is not taken for how its author wrote.
+* **Cosine Delta** (``metric="cosine"``; Smith and Aldridge 2011, the most robust Delta in Evert
+  et al. 2017): the angle between z-vectors, not their mean absolute difference, so a text is
+  judged by the *pattern* of its deviations from the corpus mean, not by how far it deviates
+  overall; a short text deviates far in every direction, and under Manhattan distance that
+  noise made it roughly equally far from every author.
+
 The word list, means and standard deviations are fitted on training texts only, so that a
 held-out text's own words never shape the features it is judged by. The z-scores can be capped
 (``z_clip``): in a text of a hundred words one use of a rarer listed word is a relative
@@ -25,6 +38,9 @@ from dataclasses import dataclass
 import numpy as np
 
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")
+_TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
+                             "\u2013": "\u2014", "_": None})  # fmt: skip
+_SPACE = re.compile(r"\s+")
 
 
 def words(text: str) -> list[str]:
@@ -32,32 +48,46 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower().replace("\u2019", "'"))
 
 
-Bag = Counter  # word -> count of one text; leave-one-out refits reuse bags, not re-tokenise
+def char_ngrams(text: str, n: int) -> list[str]:
+    """Overlapping ``n``-character slices of the lower-cased text, after typographic
+    normalisation (straight quotes, one dash, no italics marks, single spaces)."""
+    flat = _SPACE.sub(" ", text.lower().translate(_TYPOGRAPHY).replace("--", "\u2014")).strip()
+    return [flat[i : i + n] for i in range(len(flat) - n + 1)]
 
 
-def bag(text: str | Bag) -> Bag:
-    """The word counts of ``text`` (a bag is passed through)."""
-    return text if isinstance(text, Counter) else Counter(words(text))
+Bag = Counter  # feature -> count of one text; leave-one-out refits reuse bags, not re-tokenise
+
+
+def bag(text: str | Bag, char_n: int | None = None) -> Bag:
+    """The word counts (or character ``char_n``-gram counts) of ``text``; a bag is passed
+    through."""
+    if isinstance(text, Counter):
+        return text
+    return Counter(words(text) if char_n is None else char_ngrams(text, char_n))
 
 
 @dataclass(frozen=True)
 class DeltaSpace:
-    """The fitted MFW list with each word's mean and standard deviation of relative frequency."""
+    """The fitted list of most frequent features (words, or character n-grams) with each
+    one's mean and standard deviation of relative frequency."""
 
     vocabulary: tuple[str, ...]
     mean: np.ndarray
     std: np.ndarray
     z_clip: float | None = None  # cap on |z|; None: uncapped (Burrows' original)
+    char_n: int | None = None  # None: words (Burrows' original); n: character n-grams
 
     @property
     def feature_names(self) -> list[str]:
-        return [f"mfw:{w}" for w in self.vocabulary]
+        prefix = "mfw" if self.char_n is None else f"char{self.char_n}"
+        return [f"{prefix}:{w}" for w in self.vocabulary]
 
     def frequencies(self, texts: Sequence[str | Bag]) -> np.ndarray:
-        """Relative frequency of each vocabulary word in each text, shape (texts, words)."""
+        """Relative frequency of each vocabulary feature in each text, shape (texts,
+        features)."""
         out = np.zeros((len(texts), len(self.vocabulary)))
         for i, text in enumerate(texts):
-            counts = bag(text)
+            counts = bag(text, self.char_n)
             total = max(sum(counts.values()), 1)
             out[i] = [counts.get(w, 0) / total for w in self.vocabulary]
         return out
@@ -70,15 +100,21 @@ class DeltaSpace:
 
 
 def fit_delta(
-    texts: Sequence[str | Bag], n_mfw: int = 150, z_clip: float | None = None
+    texts: Sequence[str | Bag],
+    n_mfw: int = 150,
+    z_clip: float | None = None,
+    char_n: int | None = None,
 ) -> DeltaSpace:
-    """The ``n_mfw`` most frequent words of ``texts`` with their frequency mean and std.
+    """The ``n_mfw`` most frequent words (or character ``char_n``-grams) of ``texts`` with
+    their frequency mean and std.
 
     Ties in frequency break alphabetically, so the same texts always give the same space.
     """
     if z_clip is not None and z_clip <= 0:
         raise ValueError(f"z_clip must be positive (or None for no cap), got {z_clip}")
-    texts = [bag(t) for t in texts]
+    if char_n is not None and char_n < 1:
+        raise ValueError(f"char_n must be positive (or None for words), got {char_n}")
+    texts = [bag(t, char_n) for t in texts]
     counts: Counter[str] = Counter()
     for text in texts:
         counts.update(text)
@@ -87,7 +123,16 @@ def fit_delta(
     space = DeltaSpace(vocabulary, np.zeros(len(vocabulary)), np.ones(len(vocabulary)))
     freqs = space.frequencies(texts)
     std = freqs.std(axis=0)
-    return DeltaSpace(vocabulary, freqs.mean(axis=0), np.where(std > 0, std, 1.0), z_clip)
+    return DeltaSpace(vocabulary, freqs.mean(axis=0), np.where(std > 0, std, 1.0), z_clip, char_n)
+
+
+METRICS = ("manhattan", "cosine")
+
+
+def unit_rows(x: np.ndarray) -> np.ndarray:
+    """Each row scaled to length 1 (an all-zero row stays zero)."""
+    norm = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.where(norm > 0, norm, 1.0)
 
 
 @dataclass(frozen=True)
@@ -95,42 +140,70 @@ class DeltaCentroids:
     """Burrows' nearest-centroid rule over z-vectors: one mean z-vector per author."""
 
     authors: tuple[str, ...]
-    centroids: np.ndarray  # (authors, words)
+    centroids: np.ndarray  # (authors, features)
+    metric: str = "manhattan"  # or "cosine" (Cosine Delta)
+
+    def __post_init__(self) -> None:
+        if self.metric not in METRICS:
+            raise ValueError(f"metric must be one of {METRICS}, got {self.metric!r}")
 
     @classmethod
-    def fit(cls, z: np.ndarray, authors: Sequence[str]) -> DeltaCentroids:
+    def fit(
+        cls, z: np.ndarray, authors: Sequence[str], metric: str = "manhattan"
+    ) -> DeltaCentroids:
         labels = np.asarray(authors)
         names = tuple(sorted(set(authors)))
-        return cls(names, np.stack([z[labels == a].mean(axis=0) for a in names]))
+        return cls(names, np.stack([z[labels == a].mean(axis=0) for a in names]), metric)
 
     def distances(self, z: np.ndarray) -> np.ndarray:
-        """Delta of each text to each author: mean |z - centroid|, shape (texts, authors)."""
-        return np.abs(z[:, None, :] - self.centroids[None, :, :]).mean(axis=2)
+        """Delta of each text to each author, shape (texts, authors): mean |z - centroid|
+        (Burrows), or 1 - cos(z, centroid) (Cosine Delta; 1 for an all-zero z)."""
+        if self.metric == "manhattan":
+            return np.abs(z[:, None, :] - self.centroids[None, :, :]).mean(axis=2)
+        return 1.0 - unit_rows(z) @ unit_rows(self.centroids).T
 
     def predict(self, z: np.ndarray) -> list[str]:
         """The author with the smallest Delta, for each text."""
         return [self.authors[j] for j in self.distances(z).argmin(axis=1)]
 
 
+RIVALS = 5  # the margin is taken over the mean Delta to this many nearest other authors
+
+
+def margins(d: np.ndarray, j: int, rivals: int | None = RIVALS) -> np.ndarray:
+    """Each text's mean Delta to its ``rivals`` nearest authors other than author ``j``,
+    minus its Delta to ``j`` (``d``: texts x authors); ``rivals=None``: the median other
+    author instead (the rule until 2026-12-06)."""
+    others = np.delete(d, j, axis=1)
+    if rivals is None:
+        return np.median(others, axis=1) - d[:, j]
+    return np.sort(others, axis=1)[:, : min(rivals, others.shape[1])].mean(axis=1) - d[:, j]
+
+
 @dataclass(frozen=True)
 class DeltaModel:
     """A fitted Delta space and its author centroids: what the reward's ``delta`` reads.
 
-    ``margin`` is the cadence margin's twin in word habits: the text's median Delta to the
-    other authors minus its Delta to the target, above 0 when its function-word profile is
-    nearer the target than to the typical other author. ``calibration`` holds, per author and
-    length, the quantiles of that margin for *other* authors' chunks
+    ``margin`` is the cadence margin's twin in style markers: the text's mean Delta to its
+    ``rivals`` nearest other authors minus its Delta to the target, above 0 when its profile
+    is nearer the target than to the authors it is nearest. Why the nearest few, not the
+    median other author (the cadence margin's base rate): a neighbour's prose (Anne and
+    Emily Brontë, Fitzgerald and Hemingway) is far nearer the target than the median author
+    is, so over the median a neighbour's pastiche was paid in full on the target's task;
+    over the single nearest author, noise at a hundred words decides, and honest imitations
+    nearer one rival than their target (a few in any set) are paid nothing. ``calibration``
+    holds, per author and length, the quantiles of that margin for *other* authors' chunks
     (``rlnvr_horace.calibration.margin_score`` reads them as it reads the cadence margin's).
     """
 
     space: DeltaSpace
     centroids: DeltaCentroids
     calibration: dict[str, dict]
+    rivals: int | None = RIVALS
 
     def margin(self, text: str | Bag, author: str) -> float:
-        d = self.centroids.distances(self.space.zscores([text]))[0]
-        j = self.centroids.authors.index(author)
-        return float(np.median(np.delete(d, j)) - d[j])
+        d = self.centroids.distances(self.space.zscores([text]))
+        return float(margins(d, self.centroids.authors.index(author), self.rivals)[0])
 
     def to_json(self) -> dict:
         return {
@@ -138,9 +211,12 @@ class DeltaModel:
             "mean": [round(float(x), 9) for x in self.space.mean],
             "std": [round(float(x), 9) for x in self.space.std],
             "z_clip": self.space.z_clip,
+            "char_n": self.space.char_n,
+            "metric": self.centroids.metric,
             "authors": list(self.centroids.authors),
             "centroids": [[round(float(x), 6) for x in row] for row in self.centroids.centroids],
             "calibration": self.calibration,
+            "rivals": self.rivals,
         }
 
     @classmethod
@@ -150,6 +226,9 @@ class DeltaModel:
             np.asarray(data["mean"]),
             np.asarray(data["std"]),
             data.get("z_clip"),
+            data.get("char_n"),
         )
-        centroids = DeltaCentroids(tuple(data["authors"]), np.asarray(data["centroids"]))
-        return cls(space, centroids, data["calibration"])
+        centroids = DeltaCentroids(
+            tuple(data["authors"]), np.asarray(data["centroids"]), data.get("metric", "manhattan")
+        )
+        return cls(space, centroids, data["calibration"], data.get("rivals"))
