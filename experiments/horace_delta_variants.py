@@ -4,8 +4,9 @@
 
 Delta alone (no scoring model, a few minutes): for each variant, the package's Delta space is
 refit on the build's chunks (``rlnvr_horace.build.build_delta``) over the most frequent words
-or character trigrams, with Burrows' or Cosine Delta, a cap on |z| and pay full at a
-quantile of the author's own chunks' margins (``m_own``), then
+or character trigrams, with Burrows' or Cosine Delta, a cap on |z|, pay full at a quantile
+of the author's own chunks' margins (``m_own``) and the margin taken over the median other
+author or the mean of the few nearest (``rivals``), then
 
 * ``held out``: the share of 100-word chunks of a held-out novel whose nearest centroid names
   its author, the space and centroids refit without that novel (authors with two or more
@@ -56,10 +57,12 @@ class Variant:
     metric: str
     z_clip: float | None
     q: float  # full pay at this quantile of the author's own chunks' margins
+    rivals: int | None = None  # margin over this many nearest other authors (None: median)
 
     def __str__(self) -> str:
         features = "words" if self.char_n is None else f"char {self.char_n}-grams"
-        return f"{features} | {self.n_mfw} | {self.metric} | {self.z_clip or '-'} | {self.q}"
+        cap, rivals = self.z_clip or "-", self.rivals or "median"
+        return f"{features} | {self.n_mfw} | {self.metric} | {cap} | {self.q} | {rivals}"
 
 
 WORDS = (None, 100, "manhattan")
@@ -71,7 +74,9 @@ VARIANTS = [
     Variant(None, 100, "cosine", 2.0, 0.3),
     Variant(3, 2000, "manhattan", 2.0, 0.3),
     Variant(3, 1000, "cosine", 2.0, 0.3),
-    Variant(3, 2000, "cosine", 2.0, 0.3),  # the package's
+    Variant(3, 2000, "cosine", 2.0, 0.3),
+    Variant(3, 2000, "cosine", 2.0, 0.3, 3),
+    Variant(3, 2000, "cosine", 2.0, 0.3, 5),  # the package's
 ]
 WEIGHT, MARGIN = 0.95, 0.05
 
@@ -87,7 +92,7 @@ def corpus():
 
 def fitted(v: Variant, targets, chunks, who) -> DeltaModel:
     """Delta refit as ``v`` says on ``chunks`` (calibrated on ``targets``)."""
-    model = build_delta(targets, chunks, who, v.n_mfw, v.z_clip, v.q, v.char_n, v.metric)
+    model = build_delta(targets, chunks, who, v.n_mfw, v.z_clip, v.q, v.char_n, v.metric, v.rivals)
     return DeltaModel.from_json(model)
 
 
@@ -176,10 +181,11 @@ def main() -> None:
             weakest = sorted(m["base"], key=m["base"].get)[:2]
             names = ", ".join(author[i].split()[-1] for i in weakest)
             print(
-                "| features | how many | distance | z cap | full at own quantile | held out "
+                "| features | how many | distance | z cap | full at own quantile | margin over "
+                "| held out "
                 f"| honest ({names}) | honest target's rank | others beat honest (worst task) "
                 "| edits that win | edit noise | AUC (80 words) | own | others (paid in full) "
-                "|\n|---|---:|---|---:|---:|---:|---|---:|---|---:|---:|---:|---:|---|"
+                "|\n|---|---:|---|---:|---:|---|---:|---|---:|---|---:|---:|---:|---:|---|"
             )
         low = ", ".join(f"{m['base'][i]:.2f}" for i in weakest)
         rank = np.mean([target_rank(model, h["completion"], h["author"]) for h in honest])

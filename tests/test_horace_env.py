@@ -337,20 +337,32 @@ def test_honest_completions_are_paid_above_the_bland_paragraph(tasks):
     assert by_id[next(iter(written))].references() == [by_id[next(iter(written))].data.opening]
 
 
+@pytest.fixture(scope="module")
+def fresh() -> dict[str, str]:
+    """Six imitations written by hand after the reward was tuned (experiments/data)."""
+    path = Path(__file__).resolve().parents[1] / "experiments/data/horace_fresh_imitations.jsonl"
+    return HoraceTaskset(HoraceConfig(id="rlnvr-horace", honest=str(path))).honest_completions()
+
+
+def test_a_neighbours_pastiche_is_not_paid_on_the_targets_task(tasks, fresh):
+    """Under Delta's margin over the *median* other author, this Gatsby pastiche was paid
+    0.98 on an Emily Bronte task (Emily Bronte ranked second of 16 for it in word habits)."""
+    by_key = {t.key: t for t in tasks}
+    gatsby = "f-scott-fitzgerald/the-great-gatsby/304"
+    assert score(by_key[gatsby], fresh[gatsby]).reward > 0.8
+    assert score(by_key["emily-bronte/wuthering/34"], fresh[gatsby]).reward < 0.1
+
+
 @pytest.mark.xfail(
     strict=True,
     raises=AssertionError,
-    reason="known hole: Delta's margin over the median other author pays a Gatsby pastiche "
-    "in full on an Emily Bronte task and the fresh Emily Bronte imitation nothing "
+    reason="known limitation: at about 100 words this hand-written Emily Bronte imitation reads "
+    "nearer several other authors than her in character trigrams, and is paid about 0 "
     "(environments/horace/README.md, Red team)",
 )
-def test_a_fresh_imitation_beats_another_authors_pastiche_on_its_task(tasks):
-    fresh = Path(__file__).resolve().parents[1] / "experiments/data/horace_fresh_imitations.jsonl"
-    written = HoraceTaskset(HoraceConfig(id="rlnvr-horace", honest=str(fresh))).honest_completions()
+def test_the_fresh_emily_bronte_imitation_is_paid(tasks, fresh):
     task = next(t for t in tasks if t.key == "emily-bronte/wuthering/34")
-    own = score(task, written[task.key]).reward
-    pastiche = score(task, written["f-scott-fitzgerald/the-great-gatsby/304"]).reward
-    assert own > pastiche + 0.05, (own, pastiche)
+    assert score(task, fresh[task.key]).reward > 0.5
 
 
 def test_honest_completions_can_come_from_a_file_and_a_bad_record_is_named(tmp_path):

@@ -3,11 +3,11 @@
 A task is a target author and the first sentence of one of their paragraphs
 (``data/tasks.jsonl``, built by ``rlnvr_horace.build`` from rlnvr's literature
 sample). The prompt asks for a continuation in that author's style; the reward compares the
-continuation's word habits (Burrows' Delta) with the author's and reads it with a small causal
-language model (``scoring_model``, default the bundled rlnvr-tiny) to compare its cadence (how
-surprisal, entropy and rank move token by token: ``rlnvr_horace.cadence``) with the author's
-own prose, scored by the same model (both unwrapped to one line per paragraph, see
-:func:`unwrap`):
+continuation's style markers (Cosine Delta over character trigrams) with the author's and
+reads it with a small causal language model (``scoring_model``, default the bundled
+rlnvr-tiny) to compare its cadence (how surprisal, entropy and rank move token by token:
+``rlnvr_horace.cadence``) with the author's own prose, scored by the same model (both
+unwrapped to one line per paragraph, see :func:`unwrap`):
 
 * ``signature`` (0.05): closeness to the author's cadence signature (per-feature mean and
   spread over 150-word chunks of their sample, ``rlnvr_horace.signatures``), as the share of
@@ -25,28 +25,30 @@ own prose, scored by the same model (both unwrapped to one line per paragraph, s
   (``rlnvr_horace.calibration``); times the closeness above (being a little less far from the
   author than from the rest is no nearness): text equally near every author earns nothing, and
   so does text near the centre of the corpus for an author who sits there;
-* ``delta`` (0.95): the same margin in word habits: Burrows' Delta (``rlnvr_horace.burrows_delta``,
-  z-scored frequencies of the corpus' 100 most frequent words, mostly function words, each
-  z capped at 2 so that one use of a rarer word in a short text cannot decide it) to the
-  other authors' centroids, median, minus Delta to the target's, scored against other
-  authors' chunks of the text's length as the cadence margin is. Cadence under the bundled
-  scoring model barely tells authors apart (another author's honest imitation beat the task's
-  own on 9 of 10 tasks in the red team's fast search); how often a writer uses "the", "of" or
-  "which" does (a hand-written imitation names its target among 16 authors at rank 2 on
-  average, and another author's imitation out-margins it in 6 of 130 pairs);
+* ``delta`` (0.95): the same margin in style markers: Cosine Delta over the corpus' 2000
+  most frequent character trigrams (``rlnvr_horace.burrows_delta``: function words,
+  inflections and punctuation habits; each z capped at 2 so that one rare trigram cannot
+  decide a short text), the mean Delta to the 5 nearest other authors' centroids minus
+  Delta to the target's, scored against other authors' chunks of the text's length as the
+  cadence margin is. Over the nearest few, not the median other author: a neighbour's
+  pastiche (Fitzgerald for Emily Brontë) was nearer the target than the median author and
+  was paid in full on its task. Cadence under the bundled scoring model barely tells authors
+  apart (another author's honest imitation beat the task's own on 9 of 10 tasks in the red
+  team's fast search); these markers do (a hand-written imitation names its target among 16
+  authors first in most cases);
 * ``classifier`` (0: shown, not paid, unless weighted): the probability that a logistic
   regression over the cadence features gives the target author
   (``rlnvr_horace.style_classifier``, numpy only).
 
-Why word habits weigh 0.95 and cadence 0.05, as a tie-breaker: a component is weighted by
+Why style markers weigh 0.95 and cadence 0.05, as a tie-breaker: a component is weighted by
 what it knows about the author against what a search can buy from it. Under rlnvr-tiny the
 cadence terms barely rank an author's own chunks above other authors', and rank the target
 of a hand-written imitation no better than mid-field, where Delta ranks it near the top; yet
 the red team's searches bought most of their gains from them (the cadence margin and the
 classifier's probability rise far beyond the author's own prose when an honest text is
 garbled). Weighted 0.5 together, then 0.3, they handed the searches the reward (the numbers
-are in the README). At 0.05 the cadence closeness orders texts whose word habits are alike
-and cannot outweigh a difference in word habits. A scoring model that reads cadence more
+are in the README). At 0.05 the cadence closeness orders texts whose style markers are alike
+and cannot outweigh a difference in them. A scoring model that reads cadence more
 sharply earns the cadence terms their weight back (``[env.taskset.task.rewards]``); the
 margin and the classifier are still computed and shown in ``trace.rewards``.
 
@@ -131,7 +133,7 @@ class StyleData:
     signatures: dict[str, Signature]
     classifier: StyleClassifier
     ngrams: np.ndarray  # sorted 6-gram hashes of the whole literature sample
-    delta: DeltaModel  # Burrows' Delta: word habits
+    delta: DeltaModel  # Cosine Delta over character trigrams: style markers
 
     @property
     def meta(self) -> dict:
@@ -402,7 +404,7 @@ class HoraceTask(vf.Task[HoraceData, vf.State, HoraceTaskConfig]):
         return float(np.median(others)) - signature_distance(features, self.author_signature())
 
     def delta_margin_of(self, text: str) -> float:
-        """Median Delta to the other authors minus Delta to the target (word habits)."""
+        """Mean Delta to the nearest other authors minus Delta to the target (style markers)."""
         return self.style().delta.margin(text, self.data.author)
 
     def p_author_of(self, text: str) -> float:
@@ -481,10 +483,10 @@ class HoraceTask(vf.Task[HoraceData, vf.State, HoraceTaskConfig]):
 
     @vf.reward(weight=0.95)
     async def delta(self, trace: vf.Trace) -> float:
-        """How much nearer the target author's word habits (Burrows' Delta over the most
-        frequent words) the text is than the typical other author's, beyond what other
-        authors' prose of its length manages: 0 up to their median, 1 beyond all of them;
-        guarded."""
+        """How much nearer the target author's style markers (Cosine Delta over character
+        trigrams) the text is than its nearest other authors', beyond what other authors'
+        prose of its length manages: 0 up to their median, 1 where most of the author's own
+        prose is; guarded."""
         text = reply_text(trace)
         g = self.guard_of(text)
         if g == 0:
@@ -526,7 +528,7 @@ class HoraceTask(vf.Task[HoraceData, vf.State, HoraceTaskConfig]):
 
     @vf.metric
     async def delta_margin(self, trace: vf.Trace) -> float:
-        """Median Delta to the other authors minus Delta to the author (unguarded)."""
+        """Mean Delta to the nearest other authors minus Delta to the author (unguarded)."""
         return self.delta_margin_of(reply_text(trace))
 
     @vf.metric
