@@ -34,7 +34,7 @@ def main() -> None:
     parser.add_argument("--matrix", action="store_true", help="print every text on every task")
     args = parser.parse_args()
     taskset = HoraceTaskset(
-        HoraceConfig(id="rlnvr-horace", honest=args.honest and str(args.honest))
+        HoraceConfig(id="rlnvr-horace", honest=str(args.honest) if args.honest else None)
     )
     model = (
         DeltaModel.from_json(json.loads(args.delta.read_text("utf-8")))

@@ -20,7 +20,14 @@ from rlnvr_horace.author_classifier import (
     accuracy_gain,
     leave_one_document_out,
 )
-from rlnvr_horace.burrows_delta import DeltaCentroids, DeltaModel, char_ngrams, fit_delta, words
+from rlnvr_horace.burrows_delta import (
+    DeltaCentroids,
+    DeltaModel,
+    char_ngrams,
+    fit_delta,
+    margins,
+    words,
+)
 from rlnvr_horace.cadence import FEATURE_NAMES
 from rlnvr_horace.chunk_features import corpus_features
 from rlnvr_horace.chunks import chunk_documents, load_chunks, split_words
@@ -107,19 +114,28 @@ def test_cosine_delta_over_character_trigrams_names_more_held_out_short_chunks(l
     train = [c for c in chunks if c.document not in held_out]
     test = [c for c in load_chunks(literature, 100) if c.document in held_out]
     assert len({c.document for c in test}) == len(held_out)
-    named = []
-    for char_n, n_mfw, metric in [(None, 100, "manhattan"), (3, 2000, "cosine")]:
+
+    def fitted(char_n: int | None, n_mfw: int, metric: str) -> DeltaModel:
         space = fit_delta([c.text for c in train], n_mfw, 2.0, char_n)
-        centroids = DeltaCentroids.fit(space.zscores([c.text for c in train]),
-                                       [c.author for c in train], metric)  # fmt: skip
-        predicted = centroids.predict(space.zscores([c.text for c in test]))
-        named.append(np.mean([p == c.author for p, c in zip(predicted, test, strict=True)]))
-    assert named[1] > named[0] + 0.1, named
-    model = DeltaModel(space, centroids, {})
-    again = DeltaModel.from_json(json.loads(json.dumps(model.to_json())))
-    assert (again.space.char_n, again.centroids.metric) == (3, "cosine")
+        z = space.zscores([c.text for c in train])
+        return DeltaModel(space, DeltaCentroids.fit(z, [c.author for c in train], metric), {})
+
+    def named(model: DeltaModel) -> float:
+        predicted = model.centroids.predict(model.space.zscores([c.text for c in test]))
+        return float(np.mean([p == c.author for p, c in zip(predicted, test, strict=True)]))
+
+    burrows, reward = fitted(None, 100, "manhattan"), fitted(3, 2000, "cosine")
+    assert named(reward) > named(burrows) + 0.1, (named(reward), named(burrows))
+    again = DeltaModel.from_json(json.loads(json.dumps(reward.to_json())))
+    assert (again.space.char_n, again.centroids.metric, again.rivals) == (3, "cosine", 5)
     with pytest.raises(ValueError, match="metric must be one of"):
-        DeltaCentroids.fit(space.zscores([c.text for c in train]), [c.author for c in train], "l3")
+        DeltaCentroids(reward.centroids.authors, reward.centroids.centroids, "l3")
+    d = np.array([[0.1, 0.3, 0.5, 0.9]])
+    assert margins(d, 0, 2)[0] == pytest.approx(0.3)  # the 2 nearest others: (0.3 + 0.5) / 2
+    assert margins(d, 0, 5)[0] == pytest.approx(0.467, abs=1e-3)  # fewer others: all of them
+    assert margins(d, 0, None)[0] == pytest.approx(0.4)  # the median other author
+    with pytest.raises(ValueError, match="rivals must be positive"):
+        margins(d, 0, 0)
 
 
 def test_character_ngrams_read_how_a_book_was_typeset_as_one():

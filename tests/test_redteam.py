@@ -183,8 +183,8 @@ ENV_BUDGET = replace(FAST, calls=6, max_tasks=5, fit_tasks=2)  # a call embeds o
 # so the mark must then go). Each is a reward finding, not a bug in the red team.
 ENVIRONMENTS = ("rlnvr-varro", "rlnvr-walter", "rlnvr-horace")
 # None at this budget since 2026-12-03 (Horace's cadence terms reweighted), nor at the CLI's
-# --fast budget since Delta's z cap; Horace's hole on fresh references is marked in
-# tests/test_horace_env.py.
+# --fast budget since Delta's z cap (still none under character trigrams); what Horace's
+# reward still misses on fresh references is marked in tests/test_horace_env.py.
 KNOWN_HOLES: dict[str, str] = {}
 
 

@@ -19,8 +19,8 @@ LITERATURE_DIR (default ``data/samples/literature``) is read with
   estimates, so it lies further from every signature: calibrated at one length, the reward
   would pay for writing longer (a policy trained that way learned exactly that);
 - ``delta.json``: Cosine Delta over the same chunks (``rlnvr_horace.burrows_delta``: the
-  ``--n-mfw`` most frequent character trigrams, their means and spreads, each author's
-  centroid) and, per
+  ``--n-mfw`` most frequent features, character trigrams unless ``--delta-char-n`` says
+  otherwise, their means and spreads, each author's centroid) and, per
   author and length, the quantiles of the Delta margin toward the author of other authors'
   chunks, which the ``delta`` reward reads;
 - ``classifier.json``: a multinomial logistic regression over the same chunks' cadence features

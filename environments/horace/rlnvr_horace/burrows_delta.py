@@ -11,8 +11,9 @@ Two later variants read short texts better, and the reward uses both (``char_n``
 * **Character n-grams** instead of words (``char_n``). A hundred words give a few dozen
   function-word counts but some five hundred character trigrams, which also see punctuation
   (the semicolons, dashes and quotation habits that words drop), inflections and spelling.
-  The text is read after typographic normalisation (curly quotes, dash forms, the ``_``
-  of italics), so that how a book was typeset is not taken for how its author wrote.
+  The text is read after typographic normalisation (curly quotes, ``--`` and ``–`` as ``—``,
+  the ``_`` of italics), so that the commonest marks of how a book was typeset are not taken
+  for how its author wrote.
 * **Cosine Delta** (``metric="cosine"``; Smith and Aldridge 2011, the most robust Delta in Evert
   et al. 2017): the angle between z-vectors, not their mean absolute difference, so a text is
   judged by the *pattern* of its deviations from the corpus mean, not by how far it deviates
@@ -60,7 +61,7 @@ Bag = Counter  # feature -> count of one text; leave-one-out refits reuse bags, 
 
 def bag(text: str | Bag, char_n: int | None = None) -> Bag:
     """The word counts (or character ``char_n``-gram counts) of ``text``; a bag is passed
-    through."""
+    through, so it must have been counted with the same ``char_n``."""
     if isinstance(text, Counter):
         return text
     return Counter(words(text) if char_n is None else char_ngrams(text, char_n))
@@ -76,11 +77,6 @@ class DeltaSpace:
     std: np.ndarray
     z_clip: float | None = None  # cap on |z|; None: uncapped (Burrows' original)
     char_n: int | None = None  # None: words (Burrows' original); n: character n-grams
-
-    @property
-    def feature_names(self) -> list[str]:
-        prefix = "mfw" if self.char_n is None else f"char{self.char_n}"
-        return [f"{prefix}:{w}" for w in self.vocabulary]
 
     def frequencies(self, texts: Sequence[str | Bag]) -> np.ndarray:
         """Relative frequency of each vocabulary feature in each text, shape (texts,
@@ -172,8 +168,10 @@ RIVALS = 5  # the margin is taken over the mean Delta to this many nearest other
 
 def margins(d: np.ndarray, j: int, rivals: int | None = RIVALS) -> np.ndarray:
     """Each text's mean Delta to its ``rivals`` nearest authors other than author ``j``,
-    minus its Delta to ``j`` (``d``: texts x authors); ``rivals=None``: the median other
-    author instead (the rule until 2026-12-06)."""
+    minus its Delta to ``j`` (``d``: texts x authors; with fewer other authors, all of
+    them); ``rivals=None``: the median other author instead (the rule until 2026-12-07)."""
+    if rivals is not None and rivals < 1:
+        raise ValueError(f"rivals must be positive (or None for the median), got {rivals}")
     others = np.delete(d, j, axis=1)
     if rivals is None:
         return np.median(others, axis=1) - d[:, j]
@@ -199,9 +197,9 @@ class DeltaModel:
     space: DeltaSpace
     centroids: DeltaCentroids
     calibration: dict[str, dict]
-    rivals: int | None = RIVALS
+    rivals: int | None = RIVALS  # new models; from_json reads a file without it as None
 
-    def margin(self, text: str | Bag, author: str) -> float:
+    def margin(self, text: str, author: str) -> float:
         d = self.centroids.distances(self.space.zscores([text]))
         return float(margins(d, self.centroids.authors.index(author), self.rivals)[0])
 

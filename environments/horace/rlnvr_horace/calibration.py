@@ -12,15 +12,16 @@ between them (the shortest below, the longest above):
   continuous, 0.5 for a text as close as the author's median chunk, never capped there. The
   old reward paid 1 to anything closer than that median, and at short lengths the median was
   loose enough that text near the average of all authors reached it for all of them.
-* ``margin``: the text's median distance to the *other* authors' signatures minus its
-  distance to the target's: above 0 when the text is nearer the target than to the typical
-  other author, about 0 for text equally near everyone. Some authors sit near the centre of
-  the corpus, where most prose is nearer them than to the rest, so a positive margin alone
-  is no skill: the calibration stores the margins toward the target of *other* authors'
-  chunks of that length, and :func:`margin_score` pays only the part of a margin beyond
-  theirs (:func:`beyond_others`: 0 up to their median, rising with the share of them it
-  passes), and pays it in full at a margin most of the author's own chunks of that length
-  reach (``m_own``: their :data:`OWN_FULL` quantile).
+* ``margin``: the text's median distance to the *other* authors' signatures minus its distance to
+  the target's: above 0 when the text is nearer the target than to the typical other author, about
+  0 for text equally near everyone (Delta's margin, read the same way, is over the text's nearest
+  rivals instead: ``rlnvr_horace.burrows_delta.margins``). Some authors sit near the centre of the
+  corpus, where most prose is nearer them than to the rest, so a positive margin alone is no
+  skill: the calibration stores the margins toward the target of *other* authors' chunks of that
+  length, and :func:`margin_score` pays only the part of a margin beyond theirs
+  (:func:`beyond_others`: 0 up to their median, rising with the share of them it passes), and pays
+  it in full at a margin most of the author's own chunks of that length reach (``m_own``: their
+  :data:`OWN_FULL` quantile).
 
 Why full where most of the author's own chunks are, and not beyond every other author's
 chunk: a text more author-like than the author's typical prose is a caricature, not more
