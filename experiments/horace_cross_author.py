@@ -19,9 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from rlnvr_horace import HoraceConfig, HoraceTaskset
-from rlnvr_horace._vendor.length import word_count
 from rlnvr_horace.burrows_delta import DeltaModel
-from rlnvr_horace.calibration import margin_score
 from rlnvr_horace.taskset import style_data
 
 MARGIN = 0.05  # the red team's "beats"
@@ -44,19 +42,7 @@ def main() -> None:
     honest = taskset.honest_completions()
     author = {t.key: t.data.author for t in taskset.load() if t.key in honest}
     keys = list(honest)
-    scores = np.array(
-        [
-            [
-                margin_score(
-                    model.margin(honest[k], author[t]),
-                    word_count(honest[k]),
-                    model.calibration[author[t]],
-                )
-                for t in keys
-            ]  # fmt: skip
-            for k in keys
-        ]
-    )
+    scores = np.array([[model.pay(honest[k], author[t]) for t in keys] for k in keys])
     other = np.array([[author[k] != author[t] for t in keys] for k in keys])
     beats = scores > np.diag(scores)[None, :] + MARGIN
     if args.matrix:

@@ -37,12 +37,11 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from rlnvr.trainers import redteam_edits as edits
-from rlnvr_horace._vendor.length import word_count
 from rlnvr_horace._vendor.literature import read_corpus
 from rlnvr_horace._vendor.packaged import read_rows
+from rlnvr_horace.author_classifier import leave_one_document_out
 from rlnvr_horace.build import DEFAULT_SRC, DISPLAY, author_of, build_delta, calibration_chunks
 from rlnvr_horace.burrows_delta import DeltaCentroids, DeltaModel, fit_delta
-from rlnvr_horace.calibration import margin_score
 from rlnvr_horace.chunks import chunk_documents, document_id, spread
 from rlnvr_horace.taskset import unwrap
 
@@ -99,42 +98,30 @@ def fitted(v: Variant, targets, chunks, who) -> DeltaModel:
 def held_out(v: Variant, targets, chunks, who, words: int = 100, per_document: int = 12) -> float:
     """Share of a held-out novel's ``words``-word chunks whose nearest centroid is their
     author, the space refit without that novel (authors with two or more documents)."""
-    who = np.array(who)
-    documents = np.array([c.document for c in chunks])
     hits = []
-    for doc in sorted(set(documents)):
-        author = who[documents == doc][0]
-        if len(set(documents[who == author])) < 2:
-            continue
-        rest = [i for i, d in enumerate(documents) if d != doc]
-        train = [chunks[i].text for i in rest]
+    for fold in leave_one_document_out(chunks):
+        train = [chunks[i].text for i in fold.train]
         space = fit_delta(train, v.n_mfw, v.z_clip, v.char_n)
-        centroids = DeltaCentroids.fit(space.zscores(train), who[rest], v.metric)
-        tests = [
-            c.text for c in chunk_documents([t for t in targets if document_id(t) == doc], words)
-        ]
+        centroids = DeltaCentroids.fit(space.zscores(train), [who[i] for i in fold.train], v.metric)
+        document = [t for t in targets if document_id(t) == fold.test_document]
+        tests = [c.text for c in chunk_documents(document, words)]
         tests = [tests[i] for i in spread(len(tests), per_document)]
-        hits += [p == author for p in centroids.predict(space.zscores(tests))]
+        hits += [p == who[fold.test[0]] for p in centroids.predict(space.zscores(tests))]
     return float(np.mean(hits))
-
-
-def delta_score(model: DeltaModel, text: str, author: str) -> float:
-    words = word_count(text)
-    return margin_score(model.margin(text, author), words, model.calibration[author])
 
 
 def measure(model: DeltaModel, honest: list[dict], targets, n_edits: int) -> dict:
     picked, by = calibration_chunks(targets, 120)
     texts = [c.text for c in picked]
     authors = sorted(set(by))
-    scores = {a: np.array([delta_score(model, t, a) for t in texts]) for a in authors}
-    base = {h["id"]: delta_score(model, h["completion"], h["author"]) for h in honest}
+    scores = {a: np.array([model.pay(t, a) for t in texts]) for a in authors}
+    base = {h["id"]: model.pay(h["completion"], h["author"]) for h in honest}
     wins, noise, beaten = [], [], []
     for h in honest:
         rng = random.Random(h["id"])
         pool = edits.Pool.of([h["completion"]])
         moved = [
-            delta_score(model, rng.choice(MOVES)(h["completion"], pool, rng), h["author"])
+            model.pay(rng.choice(MOVES)(h["completion"], pool, rng), h["author"])
             for _ in range(n_edits)
         ]
         change = WEIGHT * (np.array(moved) - base[h["id"]])
@@ -145,10 +132,7 @@ def measure(model: DeltaModel, honest: list[dict], targets, n_edits: int) -> dic
     own = np.concatenate([scores[a][by == a] for a in authors])
     others = np.concatenate([scores[a][by != a] for a in authors])
     short, short_by = calibration_chunks(targets, 80)
-    auc = [
-        roc_auc_score(short_by == a, [delta_score(model, c.text, a) for c in short])
-        for a in authors
-    ]
+    auc = [roc_auc_score(short_by == a, [model.pay(c.text, a) for c in short]) for a in authors]
     return {
         "base": base,
         "honest": np.mean(list(base.values())),

@@ -211,7 +211,7 @@ def calibrate(targets: list[Document], signatures: dict, s: BuildSettings) -> di
         dist = np.array([[signature_distance(r, signatures[a]) for a in names] for r in rows])
         for j, author in enumerate(names):
             mine = authors == author
-            margin = np.median(np.delete(dist, j, axis=1), axis=1) - dist[:, j]
+            margin = margins(dist, j, rivals=None)
             cal = out[author]
             cal["words"].append(words)
             cal["distance"].append(quantiles(dist[mine, j]))

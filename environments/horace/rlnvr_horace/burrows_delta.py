@@ -35,8 +35,12 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
+
+from rlnvr_horace._vendor.length import word_count
+from rlnvr_horace.calibration import margin_score
 
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")
 _TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
@@ -156,7 +160,11 @@ class DeltaCentroids:
         (Burrows), or 1 - cos(z, centroid) (Cosine Delta; 1 for an all-zero z)."""
         if self.metric == "manhattan":
             return np.abs(z[:, None, :] - self.centroids[None, :, :]).mean(axis=2)
-        return 1.0 - unit_rows(z) @ unit_rows(self.centroids).T
+        return 1.0 - unit_rows(z) @ self._unit_centroids.T
+
+    @cached_property
+    def _unit_centroids(self) -> np.ndarray:  # once per model, not once per reward call
+        return unit_rows(self.centroids)
 
     def predict(self, z: np.ndarray) -> list[str]:
         """The author with the smallest Delta, for each text."""
@@ -167,9 +175,10 @@ RIVALS = 5  # the margin is taken over the mean Delta to this many nearest other
 
 
 def margins(d: np.ndarray, j: int, rivals: int | None = RIVALS) -> np.ndarray:
-    """Each text's mean Delta to its ``rivals`` nearest authors other than author ``j``,
-    minus its Delta to ``j`` (``d``: texts x authors; with fewer other authors, all of
-    them); ``rivals=None``: the median other author instead (the rule until 2026-12-07)."""
+    """Each text's mean distance to its ``rivals`` nearest authors other than author ``j``,
+    minus its distance to ``j`` (``d``: texts x authors; with fewer other authors, all of
+    them); ``rivals=None``: the median other author instead (Delta's rule until 2026-12-07,
+    and the cadence margin's)."""
     if rivals is not None and rivals < 1:
         raise ValueError(f"rivals must be positive (or None for the median), got {rivals}")
     others = np.delete(d, j, axis=1)
@@ -202,6 +211,11 @@ class DeltaModel:
     def margin(self, text: str, author: str) -> float:
         d = self.centroids.distances(self.space.zscores([text]))
         return float(margins(d, self.centroids.authors.index(author), self.rivals)[0])
+
+    def pay(self, text: str, author: str) -> float:
+        """The ``delta`` reward before its guard: the margin read against ``author``'s
+        calibration at the text's length."""
+        return margin_score(self.margin(text, author), word_count(text), self.calibration[author])
 
     def to_json(self) -> dict:
         return {

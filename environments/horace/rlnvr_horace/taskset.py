@@ -491,8 +491,7 @@ class HoraceTask(vf.Task[HoraceData, vf.State, HoraceTaskConfig]):
         g = self.guard_of(text)
         if g == 0:
             return 0.0
-        calibration = self.style().delta.calibration[self.data.author]
-        return g * margin_score(self.delta_margin_of(text), word_count(text), calibration)
+        return g * self.style().delta.pay(text, self.data.author)
 
     @vf.reward(weight=0.0)
     async def classifier(self, trace: vf.Trace) -> float:
