@@ -353,6 +353,20 @@ def test_a_neighbours_pastiche_is_not_paid_on_the_targets_task(tasks, fresh):
     assert score(by_key["emily-bronte/wuthering/34"], fresh[gatsby]).reward < 0.1
 
 
+def test_an_imitation_delta_names_is_paid_in_full(tasks, fresh):
+    """Delta pays in full once a text is nearer its author than its five nearest rivals are
+    (the margin 95% of the author's own chunks reach): full at 70% of them, the Thackeray
+    imitation sat at 0.82 on the slope beyond, and the red team's garbled edits of it
+    climbed that slope to 1.0 on every seed."""
+    delta = style_data().delta
+    author = {t.key: t.data.author for t in tasks}
+    packaged = HoraceTaskset(HoraceConfig(id="rlnvr-horace")).honest_completions()
+    imitations = [(author[k], text) for k, text in (packaged | fresh).items()]
+    named = [(a, t) for a, t in imitations if delta.margin(t, a) > 0]
+    assert len(named) >= 16, len(named)  # all but a few of the 18
+    assert min(delta.pay(t, a) for a, t in named) >= 0.95
+
+
 @pytest.mark.xfail(
     strict=True,
     raises=AssertionError,

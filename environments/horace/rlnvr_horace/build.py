@@ -50,6 +50,7 @@ import numpy as np
 
 from rlnvr_horace._vendor.atomic import atomic_write_text
 from rlnvr_horace._vendor.literature import Document, read_corpus
+from rlnvr_horace.burrows_delta import OWN_FULL as DELTA_OWN_FULL
 from rlnvr_horace.burrows_delta import RIVALS, DeltaCentroids, DeltaModel, fit_delta, margins
 from rlnvr_horace.calibration import OWN_FULL, quantiles
 from rlnvr_horace.chunk_features import cadence_extractor, corpus_features
@@ -164,7 +165,7 @@ def build_delta(
     authors: list[str],
     n_mfw: int,
     z_clip: float | None,
-    q: float = OWN_FULL,
+    q: float = DELTA_OWN_FULL,
     char_n: int | None = None,
     metric: str = "manhattan",
     rivals: int | None = RIVALS,
@@ -239,6 +240,7 @@ class BuildSettings:
     delta_char_n: int | None = 3  # Delta over character trigrams (None: over words)
     delta_metric: str = "cosine"  # Cosine Delta ("manhattan": Burrows' original)
     delta_rivals: int | None = RIVALS  # Delta's margin over this many nearest other authors
+    delta_own_full: float = DELTA_OWN_FULL  # quantile of own chunks' Delta margins paid in full
 
 
 def build_data(src: Path, out: Path, settings: BuildSettings = BuildSettings()) -> str:
@@ -270,7 +272,7 @@ def build_data(src: Path, out: Path, settings: BuildSettings = BuildSettings()) 
     }
     classifier = fit(rows, chunk_authors, c=s.c, z_clip=s.z_clip, meta=meta)
     delta = build_delta(
-        targets, chunks, chunk_authors, s.n_mfw, s.delta_z_clip,
+        targets, chunks, chunk_authors, s.n_mfw, s.delta_z_clip, s.delta_own_full,
         char_n=s.delta_char_n, metric=s.delta_metric, rivals=s.delta_rivals,
     )  # fmt: skip
 
@@ -308,9 +310,9 @@ def build_data(src: Path, out: Path, settings: BuildSettings = BuildSettings()) 
     return "\n".join(report)
 
 
-DATA_FORMAT = 5  # bumped when build_data writes new data (2: delta.json, 3: m_own, 4: Delta's
+DATA_FORMAT = 6  # bumped when build_data writes new data (2: delta.json, 3: m_own, 4: Delta's
 # z cap and m_own at OWN_FULL, 5: Cosine Delta over character trigrams, its margin over the
-# nearest rivals): a store's data is rebuilt
+# nearest rivals, 6: Delta's m_own at its own OWN_FULL): a store's data is rebuilt
 
 
 def corpus_digest(src: Path, model: str, backend: str) -> str:
@@ -353,6 +355,10 @@ def main() -> None:
         "--delta-rivals", type=int, default=RIVALS,
         help="Delta's margin over this many nearest other authors (0: the median other author)",
     )  # fmt: skip
+    parser.add_argument(
+        "--delta-own-full", type=float, default=DELTA_OWN_FULL,
+        help="Delta pays in full at the margin this quantile of the author's own chunks reach",
+    )  # fmt: skip
     parser.add_argument("--cache", type=Path, default=Path("runs") / "horace_features.jsonl")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (1: a busy CPU)")
     args = parser.parse_args()
@@ -363,7 +369,7 @@ def main() -> None:
     settings = BuildSettings(
         args.model, args.backend, args.chunk_words, args.min_words, args.per_author, args.c,
         args.z_clip, args.cache, args.n_mfw, args.delta_z_clip, args.delta_char_n or None,
-        args.delta_metric, args.delta_rivals or None,
+        args.delta_metric, args.delta_rivals or None, args.delta_own_full,
     )  # fmt: skip
     print(build_data(args.src, args.out, settings))
 

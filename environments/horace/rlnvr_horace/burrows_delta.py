@@ -172,6 +172,7 @@ class DeltaCentroids:
 
 
 RIVALS = 5  # the margin is taken over the mean Delta to this many nearest other authors
+OWN_FULL = 0.05  # pay is full at the margin 95% of the author's own chunks reach (``m_own``)
 
 
 def margins(d: np.ndarray, j: int, rivals: int | None = RIVALS) -> np.ndarray:
@@ -200,7 +201,13 @@ class DeltaModel:
     over the single nearest author, noise at a hundred words decides, and honest imitations
     nearer one rival than their target (a few in any set) are paid nothing. ``calibration``
     holds, per author and length, the quantiles of that margin for *other* authors' chunks
-    (``rlnvr_horace.calibration.margin_score`` reads them as it reads the cadence margin's).
+    (``rlnvr_horace.calibration.margin_score`` reads them as it reads the cadence margin's),
+    and the margin at which pay is full: the one :data:`OWN_FULL` of the author's own chunks
+    fall short of. Why so early, where the cadence margin waits for 70% of them: above 0 this
+    margin already names the target over its nearest rivals, and how far above is noise at a
+    hundred words (one word's edit moves it as far as the gap between most authors' own
+    chunks), so a slope beyond 0 paid a search for noise: honest imitations that sat on it
+    were beaten by their own garbled edits.
     """
 
     space: DeltaSpace
