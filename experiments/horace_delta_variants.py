@@ -75,7 +75,9 @@ VARIANTS = [
     Variant(3, 1000, "cosine", 2.0, 0.3),
     Variant(3, 2000, "cosine", 2.0, 0.3),
     Variant(3, 2000, "cosine", 2.0, 0.3, 3),
-    Variant(3, 2000, "cosine", 2.0, 0.3, 5),  # the package's
+    Variant(3, 2000, "cosine", 2.0, 0.3, 5),  # stop 35's Delta
+    Variant(3, 2000, "cosine", 2.0, 0.1, 5),
+    Variant(3, 2000, "cosine", 2.0, 0.05, 5),  # the package's
 ]
 WEIGHT, MARGIN = 0.95, 0.05
 
