@@ -204,10 +204,9 @@ class DeltaModel:
     (``rlnvr_horace.calibration.margin_score`` reads them as it reads the cadence margin's),
     and the margin at which pay is full: the one :data:`OWN_FULL` of the author's own chunks
     fall short of. Why so early, where the cadence margin waits for 70% of them: above 0 this
-    margin already names the target over its nearest rivals, and how far above is noise at a
-    hundred words (one word's edit moves it as far as the gap between most authors' own
-    chunks), so a slope beyond 0 paid a search for noise: honest imitations that sat on it
-    were beaten by their own garbled edits.
+    margin already names the target over its nearest rivals, and how far above it a
+    hundred-word text lands is mostly luck, so a slope beyond 0 paid a search for luck: an
+    honest imitation that sat on it was beaten by its own garbled edits.
     """
 
     space: DeltaSpace
