@@ -205,8 +205,9 @@ class DeltaModel:
     and the margin at which pay is full: the one :data:`OWN_FULL` of the author's own chunks
     fall short of. Why so early, where the cadence margin waits for 70% of them: above 0 this
     margin already names the target over its nearest rivals, and how far above it a
-    hundred-word text lands is mostly luck, so a slope beyond 0 paid a search for luck: an
-    honest imitation that sat on it was beaten by its own garbled edits.
+    hundred-word text lands is mostly chance (the author's own chunks scatter across the
+    whole range), so a slope there paid a search for chance: an honest imitation that sat
+    on it was beaten by its own garbled edits, a few hundredths of margin at a time.
     """
 
     space: DeltaSpace
