@@ -207,7 +207,7 @@ class DeltaModel:
     margin already names the target over its nearest rivals, and how far above it a
     hundred-word text lands is mostly chance (the author's own chunks scatter across the
     whole range), so a slope there paid a search for chance: an honest imitation that sat
-    on it was beaten by its own garbled edits, a few hundredths of margin at a time.
+    on it was beaten by its own garbled edits, a few thousandths of margin an edit.
     """
 
     space: DeltaSpace
