@@ -354,10 +354,10 @@ def test_a_neighbours_pastiche_is_not_paid_on_the_targets_task(tasks, fresh):
 
 
 def test_an_imitation_delta_names_is_paid_in_full(tasks, fresh):
-    """Delta pays in full once a text is nearer its author than its five nearest rivals are
-    (the margin 95% of the author's own chunks reach): full at 70% of them, the Thackeray
-    imitation sat at 0.82 on the slope beyond, and the red team's garbled edits of it
-    climbed that slope to 1.0 on every seed."""
+    """Delta pays all but a short slope once a text is nearer its author than its five
+    nearest rivals are (full at the margin 95% of the author's own chunks reach). Full at
+    70% of them, the Thackeray imitation (margin 0.002) sat at 0.82 on a long slope, and the
+    red team's garbled edits of it climbed to 0.90-0.97 in both seeds run."""
     delta = style_data().delta
     author = {t.key: t.data.author for t in tasks}
     packaged = HoraceTaskset(HoraceConfig(id="rlnvr-horace")).honest_completions()

@@ -50,8 +50,14 @@ import numpy as np
 
 from rlnvr_horace._vendor.atomic import atomic_write_text
 from rlnvr_horace._vendor.literature import Document, read_corpus
-from rlnvr_horace.burrows_delta import OWN_FULL as DELTA_OWN_FULL
-from rlnvr_horace.burrows_delta import RIVALS, DeltaCentroids, DeltaModel, fit_delta, margins
+from rlnvr_horace.burrows_delta import (
+    DELTA_OWN_FULL,
+    RIVALS,
+    DeltaCentroids,
+    DeltaModel,
+    fit_delta,
+    margins,
+)
 from rlnvr_horace.calibration import OWN_FULL, quantiles
 from rlnvr_horace.chunk_features import cadence_extractor, corpus_features
 from rlnvr_horace.chunks import chunk_documents, spread
@@ -272,7 +278,7 @@ def build_data(src: Path, out: Path, settings: BuildSettings = BuildSettings()) 
     }
     classifier = fit(rows, chunk_authors, c=s.c, z_clip=s.z_clip, meta=meta)
     delta = build_delta(
-        targets, chunks, chunk_authors, s.n_mfw, s.delta_z_clip, s.delta_own_full,
+        targets, chunks, chunk_authors, s.n_mfw, s.delta_z_clip, q=s.delta_own_full,
         char_n=s.delta_char_n, metric=s.delta_metric, rivals=s.delta_rivals,
     )  # fmt: skip
 
@@ -311,8 +317,8 @@ def build_data(src: Path, out: Path, settings: BuildSettings = BuildSettings()) 
 
 
 DATA_FORMAT = 6  # bumped when build_data writes new data (2: delta.json, 3: m_own, 4: Delta's
-# z cap and m_own at OWN_FULL, 5: Cosine Delta over character trigrams, its margin over the
-# nearest rivals, 6: Delta's m_own at its own OWN_FULL): a store's data is rebuilt
+# z cap and m_own at calibration.OWN_FULL, 5: Cosine Delta over character trigrams, its margin
+# over the nearest rivals, 6: Delta's m_own at DELTA_OWN_FULL): a store's data is rebuilt
 
 
 def corpus_digest(src: Path, model: str, backend: str) -> str:

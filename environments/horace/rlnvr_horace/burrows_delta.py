@@ -172,7 +172,7 @@ class DeltaCentroids:
 
 
 RIVALS = 5  # the margin is taken over the mean Delta to this many nearest other authors
-OWN_FULL = 0.05  # pay is full at the margin 95% of the author's own chunks reach (``m_own``)
+DELTA_OWN_FULL = 0.05  # Delta's pay is full at the margin 95% of own chunks reach (``m_own``)
 
 
 def margins(d: np.ndarray, j: int, rivals: int | None = RIVALS) -> np.ndarray:
@@ -202,12 +202,13 @@ class DeltaModel:
     nearer one rival than their target (a few in any set) are paid nothing. ``calibration``
     holds, per author and length, the quantiles of that margin for *other* authors' chunks
     (``rlnvr_horace.calibration.margin_score`` reads them as it reads the cadence margin's),
-    and the margin at which pay is full: the one :data:`OWN_FULL` of the author's own chunks
-    fall short of. Why so early, where the cadence margin waits for 70% of them: above 0 this
-    margin already names the target over its nearest rivals, and how far above it a
+    and the margin at which pay is full: the one :data:`DELTA_OWN_FULL` of the author's own
+    chunks fall short of. Why so early, where the cadence margin waits for 70% of them: above
+    0 this margin already names the target over its nearest rivals, and how far above it a
     hundred-word text lands is mostly chance (the author's own chunks scatter across the
-    whole range), so a slope there paid a search for chance: an honest imitation that sat
-    on it was beaten by its own garbled edits, a few thousandths of margin an edit.
+    whole range), so a long slope there paid a search for chance: an honest imitation that
+    sat on it was beaten by its own garbled edits, a few thousandths of margin an edit. What
+    is left of the slope is short (at 100 words a margin just above 0 is paid 0.88-1.00).
     """
 
     space: DeltaSpace

@@ -22,7 +22,7 @@ between them (the shortest below, the longest above):
   (:func:`beyond_others`: 0 up to their median, rising with the share of them it passes), and pays
   it in full at a margin most of the author's own chunks of that length reach (``m_own``: their
   :data:`OWN_FULL` quantile; Delta's margin, over the nearest rivals, at its own
-  ``rlnvr_horace.burrows_delta.OWN_FULL``).
+  ``rlnvr_horace.burrows_delta.DELTA_OWN_FULL``).
 
 Why full where most of the author's own chunks are, and not beyond every other author's
 chunk: a text more author-like than the author's typical prose is a caricature, not more

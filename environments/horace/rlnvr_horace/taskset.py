@@ -31,13 +31,14 @@ unwrapped to one line per paragraph, see :func:`unwrap`):
   decide a short text), the mean Delta to the 5 nearest other authors' centroids minus
   Delta to the target's, scored against other authors' chunks of the text's length as the
   cadence margin is, and in full at the margin 95% of the author's own chunks reach (above 0
-  this margin already names the author; how far above is noise at this length:
-  ``rlnvr_horace.burrows_delta.OWN_FULL``). Over the nearest few, not the median other
-  author: a neighbour's pastiche (Fitzgerald for Emily Brontë) was nearer the target than
-  the median author and was paid in full on its task. Cadence under the bundled scoring
-  model barely tells authors apart (another author's honest imitation beat the task's own on
-  9 of 10 tasks in the red team's fast search); these markers do (a hand-written imitation
-  names its target among 16 authors first in most cases);
+  this margin already names the author, and how far above is mostly chance at this length,
+  so only a short slope is left: ``rlnvr_horace.burrows_delta.DELTA_OWN_FULL``). Over the
+  nearest few, not the median other author: a neighbour's pastiche (Fitzgerald for Emily
+  Brontë) was nearer the target than the median author and was paid in full on its task.
+  Cadence under the bundled scoring model barely tells authors apart (another author's
+  honest imitation beat the task's own on 9 of 10 tasks in the red team's fast search);
+  these markers do (a hand-written imitation names its target among 16 authors first in
+  most cases);
 * ``classifier`` (0: shown, not paid, unless weighted): the probability that a logistic
   regression over the cadence features gives the target author
   (``rlnvr_horace.style_classifier``, numpy only).
