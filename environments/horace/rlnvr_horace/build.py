@@ -22,7 +22,8 @@ LITERATURE_DIR (default ``data/samples/literature``) is read with
   ``--n-mfw`` most frequent features, character trigrams unless ``--delta-char-n`` says
   otherwise, their means and spreads, each author's centroid) and, per
   author and length, the quantiles of the Delta margin toward the author of other authors'
-  chunks, which the ``delta`` reward reads;
+  chunks and the margin at which pay is full (``m_own``, the ``--delta-own-full`` quantile of
+  the author's own chunks' margins), which the ``delta`` reward reads;
 - ``classifier.json``: a multinomial logistic regression over the same chunks' cadence features
   (``rlnvr_horace.style_classifier``: fitted here with scikit-learn, evaluated with numpy);
 - ``ngrams.npz``: hashed word 6-grams of every author's sample text, targets or not, for the
