@@ -3,7 +3,7 @@
     .venv/bin/python experiments/horace_cross_author.py [--honest FILE] [--delta FILE] [--matrix]
 
 Each honest imitation (the package's, or ``--honest``) is scored by the ``delta`` term
-(``rlnvr_horace.calibration.margin_score`` of ``DeltaModel.margin``) on every task that has
+(``DeltaModel.pay``, before its guard) on every task that has
 an imitation: on its own task it should be paid, on another author's task it should not,
 and it must never beat that task's own imitation (what the red team's ``cross_task`` family
 tries). ``--delta`` reads another delta.json (an earlier commit's, from ``git show``) to

@@ -353,7 +353,7 @@ def test_a_neighbours_pastiche_is_not_paid_on_the_targets_task(tasks, fresh):
     assert score(by_key["emily-bronte/wuthering/34"], fresh[gatsby]).reward < 0.1
 
 
-def test_an_imitation_delta_names_is_paid_in_full(tasks, fresh):
+def test_an_imitation_delta_names_is_paid_nearly_in_full(tasks, fresh):
     """Delta pays all but a short slope once a text is nearer its author than its five
     nearest rivals are (full at the margin 95% of the author's own chunks reach). Full at
     70% of them, the Thackeray imitation (margin 0.002) sat at 0.82 on a long slope, and the
