@@ -201,6 +201,8 @@ def test_config_filters_and_transfer_modes():
         load(sim_low=0.8, sim_high=0.7)
     with pytest.raises(ValueError):
         load(sim_high=0.8, sim_copy=0.75)
+    with pytest.raises(ValueError, match="article_reach"):
+        load(article_reach=0.0)
 
 
 def test_tasks_share_one_embedder(tasks):
@@ -426,15 +428,25 @@ def honest_posts() -> dict[str, str]:
 
 @pytest.mark.parametrize("key", list(SALAD), ids=["moose", "red-lobster", "uva"])
 def test_word_salad_that_won_the_climb_is_not_paid(tasks, key):
-    """Without the judge the salad beats the honest post; with it, it earns nothing, and the
-    honest post keeps what it earned."""
-    gated = next(t for t in tasks.values() if t.key == key)
-    ungated = next(t for t in load(fluency=False) if t.key == key)
+    """On the graded ramp it was found on (``article_reach`` off), the salad beats the honest
+    post without the judge; with the judge it earns nothing and the honest post keeps what it
+    earned. Under the default reach its engagement is no higher than the honest post's even
+    without the judge: the honest post already reaches the best post as far as a post about
+    the article does. (The Red Lobster salad still drops the honest post's echo of the
+    description, which the judge is there to stop.)"""
+
+    def task(**cfg):
+        return next(t for t in load(**cfg) if t.key == key)
+
     honest, salad = honest_posts()[key], SALAD[key]
+    gated, ungated = task(article_reach=None), task(article_reach=None, fluency=False)
     assert score(ungated, salad).reward > score(ungated, honest).reward + 0.05
     result = score(gated, salad)
     assert result.rewards["engagement"] == 0.0 and result.metrics["salad"] > 0.75
     assert score(gated, honest).reward == pytest.approx(score(ungated, honest).reward)
+    reached = task(fluency=False)
+    engagement = [score(reached, text).rewards["engagement"] for text in (salad, honest)]
+    assert engagement[0] <= engagement[1] + 0.05
 
 
 def test_the_salad_judge_reads_real_posts_as_written(tasks):
@@ -576,6 +588,25 @@ def test_engagement_reward_formula():
     with pytest.raises(ValueError):
         engagement_reward([0.5], [0.5], low=0.3, high=0.72, mode="median")
     assert weight_scale([1.0, 1.0, 1.0]) == (1.0, 1.0)
+
+
+def test_closeness_is_full_at_each_posts_reach():
+    """A post's rise ends at its reach (never past ``high``); a post out of reach (reach at or
+    below ``low``) pays nothing at any similarity, and does not set the scale."""
+    assert closeness([0.35, 0.4, 0.51, 0.81], 0.3, 0.72, 0.9, reach=[0.4, 0.4, 0.9, 0.4]) == (
+        pytest.approx([0.5, 1, 0.5, 0.5])  # a reach past high is high; the fall starts at high
+    )
+    assert closeness([0.29, 0.31, 0.7], 0.3, 0.72, reach=[0.3] * 3) == pytest.approx([0, 0, 0])
+    values = engagement_values([2.0, 0.0, 3.0], centre=0.0, scale=1.0)
+    kw = dict(low=0.3, high=0.72)
+    # The third post did best but is out of reach: the first post's excess is the scale.
+    assert engagement_reward([0.5, 0.1, 0.1], values, reach=[0.4, 0.5, 0.2], **kw) == 1.0
+    assert engagement_reward([0.5, 0.1, 0.1], values, **kw) < 0.5  # the fixed reach: not so
+    assert engagement_reward([0.35, 0.1, 0.9], values, reach=[0.4, 0.5, 0.2], **kw) == (
+        pytest.approx(0.5)
+    )
+    with pytest.raises(ValueError, match="reach"):
+        closeness([0.5], 0.3, 0.72, reach=[0.4, 0.4])
 
 
 # --- the packaged data -------------------------------------------------------------------

@@ -11,11 +11,13 @@ unusually good posts did earns reward:
     value      n_j = logistic((w_j - centre) / scale)             in (0, 1)
     base rate  b   = sum_j r_j n_j / sum_j r_j                    (r_j = 1 for the URL's posts)
     excess     e_j = r_j * max(n_j - b, 0)                        what post j did above the base
+    reach      h_j = min(high, a * cos(article, post_j))      (h_j = high without a reach)
     closeness  f_j = min(rise(s_j), fall(w_j))        s_j = cos(own words of c, post_j)
                                                       w_j = cos(c, post_j)
-               rise(s) = clip((s - low) / (high - low), 0, 1)
+               rise(s) = clip((s - low) / (h_j - low), 0, 1)  (0 if h_j <= low: out of reach)
                fall(s) = clip((copy - s) / (copy - high), 0, 1)
     engagement E   = max_j f_j e_j / max_j e_j                    in [0, 1]; 0 if every e_j = 0
+                     (e_j = 0 for a post out of reach)
 
 - ``centre`` and ``scale`` are global (median and 1.4826 x MAD of the weights of every
   post in the corpus), so a weight means the same on every URL; the logistic keeps one
@@ -33,6 +35,15 @@ unusually good posts did earns reward:
   candidate's own words (the caller leaves out runs lifted from the posts), ``fall`` the
   whole candidate: lifting a post's words earns no resemblance, and leaving them out cannot
   carry a near-copy back into the paid band.
+- ``h_j``, the reach: closeness to post j is full where a post about the article gets, ``a``
+  (0.8 by default) times the post's own cosine to the article's title and description. With
+  1 to 5 posts per article the data cannot say which way of writing about an article did
+  better (a probe on the posts' embeddings orders two posts about one article no better
+  than chance, ``experiments/walter_engagement_signal.py``), so the reward does not
+  pretend to: a reply about the article reaches its good posts in full, and the red team's
+  climb toward a post's own words, above what the article explains, earns nothing more. A
+  post that strayed so far from its article that no reply about it comes near (reach at or
+  below ``low``) is out of reach: it still counts toward the base rate, but pays nothing.
 
 Transfer, for URLs with a single historical post (no within-URL contrast to learn from):
 the URL also gets the ``k`` posts on *other* URLs most similar to its own post, each with a
@@ -41,7 +52,7 @@ rate (``b`` above: the relevance-weighted mean of the URL's post and its neighbo
 URL's post earns reward to resemble only if it did better than posts about similar
 articles), and their excess, discounted by relevance, can be resembled too:
 
-    E = max(own, transfer),  own = max_j f_j e_j / Z,  Z = the largest excess of all references
+    E = max(own, transfer),  own = max_j f_j e_j / Z,  Z = the largest excess in reach
     transfer = max_t f_t e_t / Z                   (mode "max")
              = mean_t f_t e_t / Z                  (mode "topk_mean", over the k posts)
 
@@ -89,15 +100,20 @@ def closeness(
     high: float,
     copy: float = 1.0,
     whole: Sequence[float] | None = None,
+    reach: Sequence[float] | None = None,
 ) -> np.ndarray:
-    """Cosine similarity -> [0, 1]: 0 at or below ``low``, 1 from ``high`` to ``high``, back
+    """Cosine similarity -> [0, 1]: 0 at or below ``low``, 1 from ``reach`` to ``high``, back
     to 0 at ``copy`` and above (a paraphrase is not a post of one's own). ``whole``: the
-    similarities the fall reads (default: ``similarities``)."""
-    s = np.nan_to_num(np.asarray(list(similarities), dtype=np.float64), nan=0.0)
-    w = s if whole is None else np.nan_to_num(np.asarray(list(whole), dtype=np.float64), nan=0.0)
-    if w.shape != s.shape:
-        raise ValueError("similarities and whole must have the same length")
-    rise = (s > low).astype(np.float64) if high <= low else (s - low) / (high - low)
+    similarities the fall reads (default: ``similarities``). ``reach``: where each post's
+    rise ends (default: ``high`` for every post); a post whose reach is at or below ``low``
+    is out of reach and earns nothing."""
+    s = _finite(similarities)
+    w = s if whole is None else _finite(whole)
+    full = np.full(s.shape, high) if reach is None else np.minimum(_finite(reach), high)
+    if not (w.shape == s.shape == full.shape):
+        raise ValueError("similarities, whole and reach must have the same length")
+    span = full - low
+    rise = np.where(span > 0, (s - low) / np.where(span > 0, span, 1.0), 0.0)
     fall = (w < copy).astype(np.float64) if copy <= high else (copy - w) / (copy - high)
     return np.clip(np.minimum(rise, fall), 0.0, 1.0)
 
@@ -115,6 +131,8 @@ def engagement_reward(
     mode: TransferMode = "max",
     whole: Sequence[float] | None = None,
     transfer_whole: Sequence[float] | None = None,
+    reach: Sequence[float] | None = None,
+    transfer_reach: Sequence[float] | None = None,
 ) -> float:
     """The RLNVR engagement reward E in [0, 1] (see the module docstring).
 
@@ -122,17 +140,18 @@ def engagement_reward(
     that post's value (``engagement_values``). The ``transfer_*`` sequences are the same
     for the transfer posts plus their relevance; empty or ``mode="off"`` means none.
     ``whole``/``transfer_whole``: the whole candidate's cosines, which the fall toward a
-    copy reads (default: the same as the similarities).
+    copy reads (default: the same as the similarities). ``reach``/``transfer_reach``: where
+    closeness to each post is full (default: ``high``).
     """
     if mode not in ("max", "topk_mean", "off"):
         raise ValueError(f"transfer mode must be max, topk_mean or off, got {mode!r}")
-    own_f = closeness(similarities, low, high, copy, whole)
+    own_f = closeness(similarities, low, high, copy, whole, reach)
     own_v = _values(values)
     if own_f.shape != own_v.shape:
         raise ValueError("similarities and values must have the same length")
     use_transfer = mode != "off" and len(transfer_values) > 0
     if use_transfer:
-        t_f = closeness(transfer_similarities, low, high, copy, transfer_whole)
+        t_f = closeness(transfer_similarities, low, high, copy, transfer_whole, transfer_reach)
         t_v = _values(transfer_values)
         t_r = np.clip(np.nan_to_num(np.asarray(list(transfer_relevance), dtype=np.float64)), 0, 1)
         if not (t_f.shape == t_v.shape == t_r.shape):
@@ -144,8 +163,8 @@ def engagement_reward(
         return 0.0
     lone = own_v.size + np.count_nonzero(t_r) < 2
     base = MEDIAN_VALUE if lone else float((own_v.sum() + (t_r * t_v).sum()) / weight)
-    own_e = np.clip(own_v - base, 0.0, None)
-    t_e = t_r * np.clip(t_v - base, 0.0, None)
+    own_e = np.clip(own_v - base, 0.0, None) * _in_reach(reach, low, own_v.size)
+    t_e = t_r * np.clip(t_v - base, 0.0, None) * _in_reach(transfer_reach, low, t_v.size)
     z = max(float(own_e.max(initial=0.0)), float(t_e.max(initial=0.0)))
     if z <= 0.0:
         return 0.0
@@ -155,6 +174,18 @@ def engagement_reward(
         terms = t_f * t_e / z
         transfer = float(terms.max()) if mode == "max" else float(terms.mean())
     return float(min(1.0, max(0.0, own, transfer)))
+
+
+def _in_reach(reach: Sequence[float] | None, low: float, n: int) -> np.ndarray:
+    """1 for each post a reply can reach (its reach above ``low``), else 0: a post out of
+    reach still counts toward the base rate but has no excess to pay, so it does not set
+    the scale either."""
+    return np.ones(n) if reach is None else (_finite(reach) > low).astype(np.float64)
+
+
+def _finite(x: Sequence[float]) -> np.ndarray:
+    """Cosines as a finite float array (NaN counts as 0)."""
+    return np.nan_to_num(np.asarray(list(x), dtype=np.float64), nan=0.0)
 
 
 def _values(values: Sequence[float]) -> np.ndarray:

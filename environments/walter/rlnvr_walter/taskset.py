@@ -17,15 +17,18 @@ Total = engagement - near_copy - over_length - 0.5 x (prompt_echo + hashtag_spam
 link_dump + repetition + keyword_stuffing + emoji_spam). There is no band of similarity that
 is paid as a post and not yet penalised as a copy: closeness to a post is full at cosine
 ``sim_high``, falls back to 0 at ``sim_copy``, and ``near_copy``'s embedding ramp starts there,
-so a paraphrase of the best post earns less than a post of one's own. Similarity is measured
-on the reply's own words (runs of seven words lifted from a reference are left out), so a
-sentence spliced from the best post earns nothing by itself; and engagement is scaled by how
-much the post is about this article (its cosine to the title and description), so a
-well-liked post about another article (a transfer neighbour) is not paid on this one, by
-how much of the reply is in a script the embedder reads (an English model places any Japanese
-text near any other, so Japanese nonsense was paid on a Japanese article), and by whether it
-reads as written rather than as word salad (``_vendor.fluency``: the red team's hill climb
-walked replies into the paid band with the right words in an order nobody writes). Every
+so a paraphrase of the best post earns less than a post of one's own; and closeness is full
+wherever a post about the article gets (``article_reach``), so writing toward a good post's
+own words earns no more than writing about the article. Similarity is measured on the
+reply's own words (runs of seven words lifted from a reference or from the article are left
+out), so a sentence spliced from the best post or a pasted headline earns nothing by itself;
+and engagement is scaled by how much the post is about this article (its cosine to the title
+and description), so a well-liked post about another article (a transfer neighbour) is not
+paid on this one, by how much of the reply is in a script the embedder reads (an English
+model places any Japanese text near any other, so Japanese nonsense was paid on a Japanese
+article), and by whether it reads as written rather than as word salad
+(``_vendor.fluency``: the red team's hill climb walked replies into the paid band with the
+right words in an order nobody writes). Every
 detector and the embedder see the reply, the references and the prompt in one form
 (``text.canonical``): invisible characters cannot hide a copy. An empty reply is 0.
 """
@@ -146,6 +149,12 @@ class WalterConfig(vf.TasksetConfig):
     sim_copy: float = 0.85
     """Cosine at which closeness to a post is back to 0 and the embedding copy penalty starts
     (full at 0.97)."""
+    article_reach: float | None = 0.8
+    """Closeness to a post is full at min(``sim_high``, this x the post's cosine to the
+    article): as close to the post as a post about the article gets, so a reply about the
+    article reaches it and writing toward the post's own words earns no more. None: full at
+    ``sim_high`` for every post (a graded ramp, for stores whose many posts per article can
+    say which kind did better)."""
     topic_low: float = 0.25
     """Cosine to the article (title and description) at or below which a post is off topic
     and earns no engagement (about the 95th percentile for a real post and another article:
@@ -175,6 +184,8 @@ class WalterConfig(vf.TasksetConfig):
             raise ValueError("need -1 <= sim_low < sim_high < sim_copy <= 1")
         if not -1.0 <= self.topic_low < self.topic_high <= 1.0:
             raise ValueError("need -1 <= topic_low < topic_high <= 1")
+        if self.article_reach is not None and not 0 < self.article_reach <= 1:
+            raise ValueError("article_reach must be in (0, 1] or None")
         if self.min_posts < 1 or self.max_graphemes < 1:
             raise ValueError("min_posts and max_graphemes must be >= 1")
         for name in self.scripts:
@@ -214,6 +225,7 @@ class RewardParams(BaseModel):
     sim_low: float = 0.30
     sim_high: float = 0.72
     sim_copy: float = 0.85
+    article_reach: float | None = 0.8
     topic_low: float = 0.25
     topic_high: float = 0.45
     transfer: TransferMode = "max"
@@ -245,11 +257,13 @@ INSTRUCTION_RUN = 4  # words in a run lifted from the prompt's instruction that 
 READABLE = (0.5, 0.9)  # share of letters in the embedder's scripts: not read .. fully read
 
 
-def own_prose(text: str, references: list[str], instruction: str) -> str:
-    """The reply's prose without the runs it lifted from ``references`` or from the prompt's
-    ``instruction`` (the red team's hill climb found that appending "Reply with the post
-    text only." moved a post closer to the best post about a moose attack)."""
-    mine = hacks.strip_copied(text, references, OWN_WORDS_RUN)[0]
+def own_prose(text: str, references: list[str], article: list[str], instruction: str) -> str:
+    """The reply's prose without the runs it lifted from ``references``, the ``article``
+    (its title and description: a pasted article resembles its posts exactly as closely as
+    the article does) or the prompt's ``instruction`` (the red team's hill climb found that
+    appending "Reply with the post text only." moved a post closer to the best post about a
+    moose attack)."""
+    mine = hacks.strip_copied(text, [*references, *article], OWN_WORDS_RUN)[0]
     return hacks.strip_copied(mine, [instruction], INSTRUCTION_RUN)[0]
 
 
@@ -286,22 +300,32 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
     def _similarities(self, text: str, own_words: bool = True) -> np.ndarray:
         """Cosine of the reply to each reference, on prose (links removed; 0 if none left).
 
-        ``own_words``: runs of ``OWN_WORDS_RUN`` words lifted from a reference are left out
-        first, so a sentence spliced from the best post earns nothing by itself (the copy
-        detectors see the whole reply)."""
+        ``own_words``: runs of ``OWN_WORDS_RUN`` words lifted from a reference or from the
+        article are left out first, so a sentence spliced from the best post earns nothing by
+        itself (the copy detectors see the whole reply)."""
+        return self._to_references(self._own_prose(text) if own_words else units.prose(text))
+
+    def _reach(self) -> np.ndarray | None:
+        """Where closeness to each reference is full: ``article_reach`` x its cosine to the
+        article (capped at ``sim_high`` by ``closeness``); None for the fixed ``sim_high``."""
+        scale = self.data.reward_params.article_reach
+        return None if scale is None else scale * self._to_references(self.article())
+
+    def _to_references(self, text: str) -> np.ndarray:
+        """Cosine of ``text`` to each reference's prose (0 where either has none)."""
         refs = [units.prose(r) for r in self.references()]
         sims = np.zeros(len(refs))
-        mine = self._own_prose(text) if own_words else units.prose(text)
         keep = [i for i, r in enumerate(refs) if r]
-        if mine and keep:
-            sims[keep] = self._embedder().similarity([mine], [refs[i] for i in keep])[0]
+        if text and keep:
+            sims[keep] = self._embedder().similarity([text], [refs[i] for i in keep])[0]
         return sims
 
     def _instruction(self) -> str:
         return units.canonical(INSTRUCTION.format(limit=self.data.reward_params.max_graphemes))
 
     def _own_prose(self, text: str) -> str:
-        return own_prose(text, self.references(), self._instruction())
+        *article, instruction = self._sources()
+        return own_prose(text, self.references(), article, instruction)
 
     def article(self) -> str:
         """What the post is about: the article's title and description, canonical."""
@@ -368,6 +392,7 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
         transfer = self._transfer_posts()
         field = "weight" if s.author_baseline else "raw"
         own_values = [getattr(p, field) for p in self.data.posts]
+        reach = self._reach()
         return gate * engagement_reward(
             sims[:own],
             engagement_values(own_values, s.weight_centre, s.weight_scale),
@@ -382,6 +407,8 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
             mode=s.transfer,
             whole=whole[:own],
             transfer_whole=whole[own:],
+            reach=None if reach is None else reach[:own],
+            transfer_reach=None if reach is None else reach[own:],
         )
 
     @vf.reward(weight=-1.0)
@@ -512,6 +539,7 @@ class WalterTaskset(vf.Taskset[WalterTask, WalterConfig]):
             sim_low=cfg.sim_low,
             sim_high=cfg.sim_high,
             sim_copy=cfg.sim_copy,
+            article_reach=cfg.article_reach,
             topic_low=cfg.topic_low,
             topic_high=cfg.topic_high,
             transfer=cfg.transfer,
