@@ -1,13 +1,14 @@
 """What Walter pays real posts: each post about an article with several posts, scored as a
 reply on that article with itself left out, and on the next such article (the base rate).
 
-    .venv/bin/python experiments/walter_real_posts.py [--reach 0.8 none]
+    .venv/bin/python experiments/walter_real_posts.py [--reach fixed article]
 
 A reward that pays writing about an article should pay its real posts on their own article
 (the other posts about it are the references) and nothing on another article. Each
-``--reach`` value is a setting of ``article_reach`` (``none``: closeness full at ``sim_high``
-for every post, the graded ramp). Printed per setting: the mean total and engagement of the
-posts on their own article, the share paid any engagement, and the same on the next article.
+``--reach`` value is a setting of ``reach`` (``fixed``: closeness full at ``sim_high`` for
+every post, the graded ramp; ``article``: where a post about the article gets). Printed per
+setting: the mean total and engagement of the posts on their own article, the share paid
+any engagement, and the same on the next article.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ def without(task: WalterTask, i: int) -> WalterTask:
     return WalterTask(task.data.model_copy(update={"posts": posts}), task.config)
 
 
-def measure(reach: float | None) -> dict[str, float]:
-    tasks = list(WalterTaskset(WalterConfig(min_posts=2, article_reach=reach)).load())
+def measure(reach: str) -> dict[str, float]:
+    tasks = list(WalterTaskset(WalterConfig(min_posts=2, reach=reach)).load())
     own, other = [], []
     for k, task in enumerate(tasks):
         after = tasks[(k + 1) % len(tasks)]
@@ -54,12 +55,12 @@ def measure(reach: float | None) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--reach", nargs="+", default=["none", "0.8"])
+    parser.add_argument("--reach", nargs="+", default=["fixed", "article"])
     args = parser.parse_args()
-    print("| article_reach | posts | own article: total, engagement, paid | next article: same |")
+    print("| reach | posts | own article: total, engagement, paid | next article: same |")
     print("|---|---:|---|---|")
     for value in args.reach:
-        m = measure(None if value == "none" else float(value))
+        m = measure(value)
         print(
             f"| {value} | {m['posts']} | {m['own_total']:.3f}, {m['own_engagement']:.3f}, "
             f"{m['own_paid']:.0%} | {m['other_total']:.3f}, {m['other_engagement']:.3f}, "

@@ -201,8 +201,8 @@ def test_config_filters_and_transfer_modes():
         load(sim_low=0.8, sim_high=0.7)
     with pytest.raises(ValueError):
         load(sim_high=0.8, sim_copy=0.75)
-    with pytest.raises(ValueError, match="article_reach"):
-        load(article_reach=0.0)
+    with pytest.raises(ValueError):
+        load(reach="nearest")
 
 
 def test_tasks_share_one_embedder(tasks):
@@ -428,7 +428,7 @@ def honest_posts() -> dict[str, str]:
 
 @pytest.mark.parametrize("key", list(SALAD), ids=["moose", "red-lobster", "uva"])
 def test_word_salad_that_won_the_climb_is_not_paid(tasks, key):
-    """On the graded ramp it was found on (``article_reach`` off), the salad beats the honest
+    """On the graded ramp it was found on (``reach`` fixed), the salad beats the honest
     post without the judge; with the judge it earns nothing and the honest post keeps what it
     earned. Under the default reach its engagement is no higher than the honest post's even
     without the judge: the honest post already reaches the best post as far as a post about
@@ -439,7 +439,7 @@ def test_word_salad_that_won_the_climb_is_not_paid(tasks, key):
         return next(t for t in load(**cfg) if t.key == key)
 
     honest, salad = honest_posts()[key], SALAD[key]
-    gated, ungated = task(article_reach=None), task(article_reach=None, fluency=False)
+    gated, ungated = task(reach="fixed"), task(reach="fixed", fluency=False)
     assert score(ungated, salad).reward > score(ungated, honest).reward + 0.05
     result = score(gated, salad)
     assert result.rewards["engagement"] == 0.0 and result.metrics["salad"] > 0.75

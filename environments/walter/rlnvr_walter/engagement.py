@@ -36,7 +36,7 @@ unusually good posts did earns reward:
   whole candidate: lifting a post's words earns no resemblance, and leaving them out cannot
   carry a near-copy back into the paid band.
 - ``h_j``, the reach: closeness to post j is full where a post about the article gets, ``a``
-  (0.8 by default) times the post's own cosine to the article's title and description. With
+  (``ARTICLE_REACH``, 0.8) times the post's own cosine to the article's title and description. With
   1 to 5 posts per article the data cannot say which way of writing about an article did
   better (a probe on the posts' embeddings orders two posts about one article no better
   than chance, ``experiments/walter_engagement_signal.py``), so the reward does not
@@ -72,6 +72,8 @@ from typing import Literal
 import numpy as np
 
 TransferMode = Literal["max", "topk_mean", "off"]
+Reach = Literal["article", "fixed"]
+ARTICLE_REACH = 0.8  # a: the share of a post's cosine to its article at which it is reached
 MAD_TO_SIGMA = 1.4826
 MEDIAN_VALUE = 0.5  # a post at the corpus' median weight: the base rate of a lone reference
 

@@ -18,7 +18,7 @@ link_dump + repetition + keyword_stuffing + emoji_spam). There is no band of sim
 is paid as a post and not yet penalised as a copy: closeness to a post is full at cosine
 ``sim_high``, falls back to 0 at ``sim_copy``, and ``near_copy``'s embedding ramp starts there,
 so a paraphrase of the best post earns less than a post of one's own; and closeness is full
-wherever a post about the article gets (``article_reach``), so writing toward a good post's
+wherever a post about the article gets (``reach``), so writing toward a good post's
 own words earns no more than writing about the article. Similarity is measured on the
 reply's own words (runs of seven words lifted from a reference or from the article are left
 out), so a sentence spliced from the best post or a pasted headline earns nothing by itself;
@@ -51,7 +51,13 @@ from rlnvr_walter._vendor import text as units
 from rlnvr_walter._vendor.embeddings import DEFAULT_MODEL, Embedder, shared_embedder
 from rlnvr_walter._vendor.fluency import FluencyJudge
 from rlnvr_walter._vendor.packaged import read_rows
-from rlnvr_walter.engagement import TransferMode, engagement_reward, engagement_values
+from rlnvr_walter.engagement import (
+    ARTICLE_REACH,
+    Reach,
+    TransferMode,
+    engagement_reward,
+    engagement_values,
+)
 
 PACKAGE = "rlnvr_walter"
 MAX_GRAPHEMES = hacks.BLUESKY_LIMIT
@@ -149,12 +155,12 @@ class WalterConfig(vf.TasksetConfig):
     sim_copy: float = 0.85
     """Cosine at which closeness to a post is back to 0 and the embedding copy penalty starts
     (full at 0.97)."""
-    article_reach: float | None = 0.8
-    """Closeness to a post is full at min(``sim_high``, this x the post's cosine to the
-    article): as close to the post as a post about the article gets, so a reply about the
-    article reaches it and writing toward the post's own words earns no more. None: full at
-    ``sim_high`` for every post (a graded ramp, for stores whose many posts per article can
-    say which kind did better)."""
+    reach: Reach = "article"
+    """Where closeness to a post is full: `article`, at min(``sim_high``, 0.8 x the post's
+    cosine to the article), as close to the post as a post about the article gets, so a
+    reply about the article reaches it and writing toward the post's own words earns no
+    more; `fixed`, at ``sim_high`` for every post (a graded ramp, for stores whose many
+    posts per article can say which kind did better)."""
     topic_low: float = 0.25
     """Cosine to the article (title and description) at or below which a post is off topic
     and earns no engagement (about the 95th percentile for a real post and another article:
@@ -184,8 +190,6 @@ class WalterConfig(vf.TasksetConfig):
             raise ValueError("need -1 <= sim_low < sim_high < sim_copy <= 1")
         if not -1.0 <= self.topic_low < self.topic_high <= 1.0:
             raise ValueError("need -1 <= topic_low < topic_high <= 1")
-        if self.article_reach is not None and not 0 < self.article_reach <= 1:
-            raise ValueError("article_reach must be in (0, 1] or None")
         if self.min_posts < 1 or self.max_graphemes < 1:
             raise ValueError("min_posts and max_graphemes must be >= 1")
         for name in self.scripts:
@@ -225,7 +229,7 @@ class RewardParams(BaseModel):
     sim_low: float = 0.30
     sim_high: float = 0.72
     sim_copy: float = 0.85
-    article_reach: float | None = 0.8
+    reach: Reach = "article"
     topic_low: float = 0.25
     topic_high: float = 0.45
     transfer: TransferMode = "max"
@@ -306,10 +310,11 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
         return self._to_references(self._own_prose(text) if own_words else units.prose(text))
 
     def _reach(self) -> np.ndarray | None:
-        """Where closeness to each reference is full: ``article_reach`` x its cosine to the
+        """Where closeness to each reference is full: ``ARTICLE_REACH`` x its cosine to the
         article (capped at ``sim_high`` by ``closeness``); None for the fixed ``sim_high``."""
-        scale = self.data.reward_params.article_reach
-        return None if scale is None else scale * self._to_references(self.article())
+        if self.data.reward_params.reach == "fixed":
+            return None
+        return ARTICLE_REACH * self._to_references(self.article())
 
     def _to_references(self, text: str) -> np.ndarray:
         """Cosine of ``text`` to each reference's prose (0 where either has none)."""
@@ -539,7 +544,7 @@ class WalterTaskset(vf.Taskset[WalterTask, WalterConfig]):
             sim_low=cfg.sim_low,
             sim_high=cfg.sim_high,
             sim_copy=cfg.sim_copy,
-            article_reach=cfg.article_reach,
+            reach=cfg.reach,
             topic_low=cfg.topic_low,
             topic_high=cfg.topic_high,
             transfer=cfg.transfer,
