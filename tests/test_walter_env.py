@@ -201,8 +201,9 @@ def test_config_filters_and_transfer_modes():
         load(sim_low=0.8, sim_high=0.7)
     with pytest.raises(ValueError):
         load(sim_high=0.8, sim_copy=0.75)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="article"):
         load(reach="nearest")
+    assert {t.data.reward_params.reach for t in load(reach="fixed")} == {"fixed"}
 
 
 def test_tasks_share_one_embedder(tasks):
@@ -427,13 +428,11 @@ def honest_posts() -> dict[str, str]:
 
 
 @pytest.mark.parametrize("key", list(SALAD), ids=["moose", "red-lobster", "uva"])
-def test_word_salad_that_won_the_climb_is_not_paid(tasks, key):
-    """On the graded ramp it was found on (``reach`` fixed), the salad beats the honest
-    post without the judge; with the judge it earns nothing and the honest post keeps what it
-    earned. Under the default reach its engagement is no higher than the honest post's even
-    without the judge: the honest post already reaches the best post as far as a post about
-    the article does. (The Red Lobster salad still drops the honest post's echo of the
-    description, which the judge is there to stop.)"""
+def test_word_salad_that_won_the_climb_is_not_paid(key):
+    """On the graded ramp it was found on (``reach`` fixed), the salad beats the honest post
+    without the judge; with the judge it earns nothing, and the honest post keeps what it
+    earned. Under the default reach the honest post is paid in full, as it was not on the
+    ramp, so no climb toward the best post can beat it there."""
 
     def task(**cfg):
         return next(t for t in load(**cfg) if t.key == key)
@@ -444,9 +443,10 @@ def test_word_salad_that_won_the_climb_is_not_paid(tasks, key):
     result = score(gated, salad)
     assert result.rewards["engagement"] == 0.0 and result.metrics["salad"] > 0.75
     assert score(gated, honest).reward == pytest.approx(score(ungated, honest).reward)
-    reached = task(fluency=False)
-    engagement = [score(reached, text).rewards["engagement"] for text in (salad, honest)]
-    assert engagement[0] <= engagement[1] + 0.05
+    graded = score(gated, honest).rewards["engagement"]
+    reached = score(task(), honest).rewards["engagement"]
+    assert reached >= 0.95 and graded < reached - 0.05, (graded, reached)
+    assert score(task(), salad).rewards["engagement"] == 0.0
 
 
 def test_the_salad_judge_reads_real_posts_as_written(tasks):
@@ -607,6 +607,17 @@ def test_closeness_is_full_at_each_posts_reach():
     )
     with pytest.raises(ValueError, match="reach"):
         closeness([0.5], 0.3, 0.72, reach=[0.4, 0.4])
+    with pytest.raises(ValueError, match="low < high"):
+        closeness([0.5], 0.72, 0.3)
+    assert closeness([0.5], 0.3, 0.72, reach=[float("nan")]) == pytest.approx([0])  # no reach
+    # Transfer posts have reaches of their own; with transfer off they are ignored.
+    t = dict(transfer_values=[0.9, 0.95], transfer_relevance=[1.0, 1.0])
+    own = dict(reach=[0.5], transfer_similarities=[0.5, 0.1], **kw, **t)
+    assert engagement_reward([0.1], [0.5], transfer_reach=[0.5, 0.2], **own) == (
+        pytest.approx(1.0)  # the better neighbour is out of reach, so the other sets the scale
+    )
+    assert engagement_reward([0.1], [0.5], transfer_reach=[0.5, 0.5], **own) < 1.0
+    assert engagement_reward([0.1], [0.5], mode="off", transfer_reach=[0.5, 0.2], **own) == 0.0
 
 
 # --- the packaged data -------------------------------------------------------------------

@@ -5,8 +5,8 @@ answered for the posts others wrote about it. Each historical post ``j`` carries
 normalised weight ``w_j`` = log1p(likes + reposts + replies) minus its author's baseline
 (``rlnvr_walter.baselines``: "was this unusually good for its author?"). A candidate post
 ``c`` is rewarded by how closely it resembles the posts that did better than the URL's base
-rate, so that writing like the typical post about a URL earns about zero and only what the
-unusually good posts did earns reward:
+rate, so that only what the unusually good posts did earns reward; resembling a post that
+did no better than the URL's typical post earns about zero:
 
     value      n_j = logistic((w_j - centre) / scale)             in (0, 1)
     base rate  b   = sum_j r_j n_j / sum_j r_j                    (r_j = 1 for the URL's posts)
@@ -23,27 +23,29 @@ unusually good posts did earns reward:
   post in the corpus), so a weight means the same on every URL; the logistic keeps one
   viral outlier from flattening everyone else to zero.
 - ``b`` is the URL's base rate: the mean value of its posts. Resembling a post that did no
-  better than that earns nothing, resembling the best post earns 1 (dividing by the largest
-  excess makes 1.0 reachable on every URL that has a post above its base rate).
+  better than that earns nothing, resembling the best post in reach earns 1 (dividing by the
+  largest excess in reach makes 1.0 reachable on every URL that has a post in reach above
+  its base rate).
 - ``rise`` is a ramp, not the raw cosine: below ``low`` (about the 95th percentile of the
   similarity of posts about *different* articles) a post is off topic and earns nothing; at
-  ``high`` (about the 90th percentile between posts about the *same* article) closeness is
-  full. Beyond it a reply is paraphrasing post j rather than writing its own, so ``fall``
-  takes closeness back to 0 at ``copy``, where the embedding copy penalty (``near_copy``)
-  starts: no band of similarity is paid as a post and not yet penalised as a copy, and a
-  paraphrase of the best post earns less than a post of one's own. ``rise`` reads the
-  candidate's own words (the caller leaves out runs lifted from the posts), ``fall`` the
-  whole candidate: lifting a post's words earns no resemblance, and leaving them out cannot
-  carry a near-copy back into the paid band.
+  the reach ``h_j`` closeness is full, and at ``high`` (about the 90th percentile between
+  posts about the *same* article) at the latest. Beyond ``high`` a reply is paraphrasing
+  post j rather than writing its own, so ``fall`` takes closeness back to 0 at ``copy``,
+  where the embedding copy penalty (``near_copy``) starts: no band of similarity is paid as
+  a post and not yet penalised as a copy, and a paraphrase of the best post earns less than
+  a post of one's own. ``rise`` reads the candidate's own words (the caller leaves out runs
+  lifted from the posts), ``fall`` the whole candidate: lifting a post's words earns no
+  resemblance, and leaving them out cannot carry a near-copy back into the paid band.
 - ``h_j``, the reach: closeness to post j is full where a post about the article gets, ``a``
-  (``ARTICLE_REACH``, 0.8) times the post's own cosine to the article's title and description. With
-  1 to 5 posts per article the data cannot say which way of writing about an article did
-  better (a probe on the posts' embeddings orders two posts about one article no better
-  than chance, ``experiments/walter_engagement_signal.py``), so the reward does not
-  pretend to: a reply about the article reaches its good posts in full, and the red team's
-  climb toward a post's own words, above what the article explains, earns nothing more. A
-  post that strayed so far from its article that no reply about it comes near (reach at or
-  below ``low``) is out of reach: it still counts toward the base rate, but pays nothing.
+  (``ARTICLE_REACH``, 0.8) times post j's cosine to this article's title and description
+  (for a transfer post too, though it is about another article). With 1 to 5 posts per
+  article the data cannot say which way of writing about an article did better (a probe on
+  the posts' embeddings orders two posts about one article no better than chance,
+  ``experiments/walter_engagement_signal.py``), so the reward does not pretend to: a reply
+  about the article reaches its good posts in full, and the red team's climb toward a post's
+  own words, above what the article explains, earns nothing more. A post that strayed so far
+  from its article that no reply about it comes near (reach at or below ``low``) is out of
+  reach: it still counts toward the base rate, but pays nothing.
 
 Transfer, for URLs with a single historical post (no within-URL contrast to learn from):
 the URL also gets the ``k`` posts on *other* URLs most similar to its own post, each with a
@@ -72,7 +74,7 @@ from typing import Literal
 import numpy as np
 
 TransferMode = Literal["max", "topk_mean", "off"]
-Reach = Literal["article", "fixed"]
+ReachMode = Literal["article", "fixed"]
 ARTICLE_REACH = 0.8  # a: the share of a post's cosine to its article at which it is reached
 MAD_TO_SIGMA = 1.4826
 MEDIAN_VALUE = 0.5  # a post at the corpus' median weight: the base rate of a lone reference
@@ -104,20 +106,27 @@ def closeness(
     whole: Sequence[float] | None = None,
     reach: Sequence[float] | None = None,
 ) -> np.ndarray:
-    """Cosine similarity -> [0, 1]: 0 at or below ``low``, 1 from ``reach`` to ``high``, back
-    to 0 at ``copy`` and above (a paraphrase is not a post of one's own). ``whole``: the
-    similarities the fall reads (default: ``similarities``). ``reach``: where each post's
-    rise ends (default: ``high`` for every post); a post whose reach is at or below ``low``
-    is out of reach and earns nothing."""
+    """Cosine similarity -> [0, 1]: 0 at or below ``low``, 1 from each post's full point
+    (``full_at``) to ``high``, back to 0 at ``copy`` and above (a paraphrase is not a post of
+    one's own). ``whole``: the similarities the fall reads (default: ``similarities``). A
+    post whose full point is at or below ``low`` is out of reach and earns nothing."""
+    if high <= low:
+        raise ValueError(f"need low < high, got {low} and {high}")
     s = _finite(similarities)
     w = s if whole is None else _finite(whole)
-    full = np.full(s.shape, high) if reach is None else np.minimum(_finite(reach), high)
+    full = full_at(reach, high, s.size)
     if not (w.shape == s.shape == full.shape):
         raise ValueError("similarities, whole and reach must have the same length")
-    span = full - low
-    rise = np.where(span > 0, (s - low) / np.where(span > 0, span, 1.0), 0.0)
+    in_reach = full > low
+    rise = np.where(in_reach, (s - low) / np.where(in_reach, full - low, 1.0), 0.0)
     fall = (w < copy).astype(np.float64) if copy <= high else (copy - w) / (copy - high)
     return np.clip(np.minimum(rise, fall), 0.0, 1.0)
+
+
+def full_at(reach: Sequence[float] | None, high: float, n: int) -> np.ndarray:
+    """Where closeness to each of ``n`` posts is full: its reach, never past ``high``
+    (``high`` for every post without a reach)."""
+    return np.full(n, float(high)) if reach is None else np.minimum(_finite(reach), high)
 
 
 def engagement_reward(
@@ -155,18 +164,20 @@ def engagement_reward(
     if use_transfer:
         t_f = closeness(transfer_similarities, low, high, copy, transfer_whole, transfer_reach)
         t_v = _values(transfer_values)
-        t_r = np.clip(np.nan_to_num(np.asarray(list(transfer_relevance), dtype=np.float64)), 0, 1)
+        t_r = np.clip(_finite(transfer_relevance), 0, 1)
         if not (t_f.shape == t_v.shape == t_r.shape):
             raise ValueError("transfer similarities, values and relevance must match")
+        t_in = full_at(transfer_reach, high, t_v.size) > low
     else:
-        t_f = t_v = t_r = np.zeros(0)
+        t_f = t_v = t_r = t_in = np.zeros(0)
     weight = own_v.size + t_r.sum()
     if weight <= 0.0:
         return 0.0
     lone = own_v.size + np.count_nonzero(t_r) < 2
     base = MEDIAN_VALUE if lone else float((own_v.sum() + (t_r * t_v).sum()) / weight)
-    own_e = np.clip(own_v - base, 0.0, None) * _in_reach(reach, low, own_v.size)
-    t_e = t_r * np.clip(t_v - base, 0.0, None) * _in_reach(transfer_reach, low, t_v.size)
+    # A post out of reach counts toward the base rate but has no excess to pay or to scale by.
+    own_e = np.clip(own_v - base, 0.0, None) * (full_at(reach, high, own_v.size) > low)
+    t_e = t_r * np.clip(t_v - base, 0.0, None) * t_in
     z = max(float(own_e.max(initial=0.0)), float(t_e.max(initial=0.0)))
     if z <= 0.0:
         return 0.0
@@ -178,18 +189,11 @@ def engagement_reward(
     return float(min(1.0, max(0.0, own, transfer)))
 
 
-def _in_reach(reach: Sequence[float] | None, low: float, n: int) -> np.ndarray:
-    """1 for each post a reply can reach (its reach above ``low``), else 0: a post out of
-    reach still counts toward the base rate but has no excess to pay, so it does not set
-    the scale either."""
-    return np.ones(n) if reach is None else (_finite(reach) > low).astype(np.float64)
-
-
 def _finite(x: Sequence[float]) -> np.ndarray:
-    """Cosines as a finite float array (NaN counts as 0)."""
+    """A finite float array (NaN counts as 0)."""
     return np.nan_to_num(np.asarray(list(x), dtype=np.float64), nan=0.0)
 
 
 def _values(values: Sequence[float]) -> np.ndarray:
     """Values as a finite float array in [0, 1]."""
-    return np.clip(np.nan_to_num(np.asarray(list(values), dtype=np.float64)), 0.0, 1.0)
+    return np.clip(_finite(values), 0.0, 1.0)

@@ -14,23 +14,23 @@ one a policy tried and a TOML file can re-weigh or switch off any of them:
     hashtag_spam = { weight = 0.0 }    # ablation: no hashtag penalty
 
 Total = engagement - near_copy - over_length - 0.5 x (prompt_echo + hashtag_spam +
-link_dump + repetition + keyword_stuffing + emoji_spam). There is no band of similarity that
-is paid as a post and not yet penalised as a copy: closeness to a post is full at cosine
-``sim_high``, falls back to 0 at ``sim_copy``, and ``near_copy``'s embedding ramp starts there,
-so a paraphrase of the best post earns less than a post of one's own; and closeness is full
-wherever a post about the article gets (``reach``), so writing toward a good post's
-own words earns no more than writing about the article. Similarity is measured on the
-reply's own words (runs of seven words lifted from a reference or from the article are left
-out), so a sentence spliced from the best post or a pasted headline earns nothing by itself;
-and engagement is scaled by how much the post is about this article (its cosine to the title
-and description), so a well-liked post about another article (a transfer neighbour) is not
-paid on this one, by how much of the reply is in a script the embedder reads (an English
-model places any Japanese text near any other, so Japanese nonsense was paid on a Japanese
-article), and by whether it reads as written rather than as word salad
+link_dump + repetition + keyword_stuffing + emoji_spam). Closeness to a post is full where a
+post about the article gets (``reach``), so writing toward a good post's own words earns no more
+than writing about the article, and at cosine ``sim_high`` at the latest. There is no band
+of similarity that is paid as a post and not yet penalised as a copy: past ``sim_high``
+closeness falls back to 0 at ``sim_copy``, and ``near_copy``'s embedding ramp starts there,
+so a paraphrase of the best post earns less than a post of one's own. Similarity is measured
+on the reply's own words (runs of seven words lifted from a reference or from the article
+are left out), so a sentence spliced from the best post or a pasted headline earns nothing
+by itself; and engagement is scaled by how much the post is about this article (its cosine
+to the title and description), so a well-liked post about another article (a transfer
+neighbour) is not paid on this one, by how much of the reply is in a script the embedder
+reads (an English model places any Japanese text near any other, so Japanese nonsense was
+paid on a Japanese article), and by whether it reads as written rather than as word salad
 (``_vendor.fluency``: the red team's hill climb walked replies into the paid band with the
-right words in an order nobody writes). Every
-detector and the embedder see the reply, the references and the prompt in one form
-(``text.canonical``): invisible characters cannot hide a copy. An empty reply is 0.
+right words in an order nobody writes). Every detector and the embedder see the reply, the
+references and the prompt in one form (``text.canonical``): invisible characters cannot hide
+a copy. An empty reply is 0.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ from rlnvr_walter._vendor.fluency import FluencyJudge
 from rlnvr_walter._vendor.packaged import read_rows
 from rlnvr_walter.engagement import (
     ARTICLE_REACH,
-    Reach,
+    ReachMode,
     TransferMode,
     engagement_reward,
     engagement_values,
@@ -149,18 +149,19 @@ class WalterConfig(vf.TasksetConfig):
     """Cosine at or below which a post earns no engagement reward (about the 95th percentile
     of similarity between posts about different articles in the sample: 0.305)."""
     sim_high: float = 0.72
-    """Cosine at which closeness to a reference post is full (about the 90th percentile of
-    similarity between posts about the same article: 0.723). Beyond it, closeness to that
-    post falls again: a reply that close is paraphrasing it."""
+    """Cosine at which closeness to a reference post is full at the latest (about the 90th
+    percentile of similarity between posts about the same article: 0.723; the reach can make
+    it sooner). Beyond it, closeness to that post falls again: a reply that close is
+    paraphrasing it."""
     sim_copy: float = 0.85
     """Cosine at which closeness to a post is back to 0 and the embedding copy penalty starts
     (full at 0.97)."""
-    reach: Reach = "article"
-    """Where closeness to a post is full: `article`, at min(``sim_high``, 0.8 x the post's
-    cosine to the article), as close to the post as a post about the article gets, so a
-    reply about the article reaches it and writing toward the post's own words earns no
-    more; `fixed`, at ``sim_high`` for every post (a graded ramp, for stores whose many
-    posts per article can say which kind did better)."""
+    reach: ReachMode = "article"
+    """Where closeness to a post is full: `article`, at min(``sim_high``, ``ARTICLE_REACH``
+    (0.8) x the post's cosine to this article), as close to the post as a post about the
+    article gets, so a reply about the article reaches it and writing toward the post's own
+    words earns no more; `fixed`, at ``sim_high`` for every post (a graded ramp, for stores
+    whose many posts per article can say which kind did better)."""
     topic_low: float = 0.25
     """Cosine to the article (title and description) at or below which a post is off topic
     and earns no engagement (about the 95th percentile for a real post and another article:
@@ -229,7 +230,7 @@ class RewardParams(BaseModel):
     sim_low: float = 0.30
     sim_high: float = 0.72
     sim_copy: float = 0.85
-    reach: Reach = "article"
+    reach: ReachMode = "article"
     topic_low: float = 0.25
     topic_high: float = 0.45
     transfer: TransferMode = "max"
@@ -329,8 +330,7 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
         return units.canonical(INSTRUCTION.format(limit=self.data.reward_params.max_graphemes))
 
     def _own_prose(self, text: str) -> str:
-        *article, instruction = self._sources()
-        return own_prose(text, self.references(), article, instruction)
+        return own_prose(text, self.references(), self._article_parts(), self._instruction())
 
     def article(self) -> str:
         """What the post is about: the article's title and description, canonical."""
@@ -339,7 +339,8 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
     def topic_of(self, text: str) -> float:
         """On topic, in [0, 1]: the cosine of the reply's own words to the article, ramped from
         ``topic_low`` (0) to ``topic_high`` (1). Resembling a well-liked post about another
-        article (a transfer neighbour) is not a post about this one."""
+        article (a transfer neighbour) is not a post about this one, and a pasted headline
+        (own words leave out runs lifted from the article) is no post at all."""
         mine = self._own_prose(text)
         if not mine:
             return 0.0
@@ -372,10 +373,13 @@ class WalterTask(vf.Task[WalterData, vf.State, vf.TaskConfig]):
         limit = 2 * self.data.reward_params.max_graphemes
         return not hacks.is_blank(text) and units.grapheme_count(text) <= limit
 
+    def _article_parts(self) -> list[str]:
+        """The title and the description, each canonical."""
+        return [units.canonical(t) for t in (self.data.title, self.data.description)]
+
     def _sources(self) -> list[str]:
         """What the prompt showed: pasting any of it is prompt echo."""
-        article = (self.data.title, self.data.description)
-        return [*(units.canonical(t) for t in article), self._instruction()]
+        return [*self._article_parts(), self._instruction()]
 
     # rewards (each visible in trace.rewards; weights are the defaults, TOML overrides them)
 
