@@ -6,8 +6,14 @@ import numpy as np
 import pytest
 from odd_inputs import ODD_INPUTS
 
+from rlnvr.rubrics.text import words
 from rlnvr.trainers.config import MonitorConfig, TrainConfig
-from rlnvr.trainers.hack_monitor import Completion, HackMonitor, first_per_task
+from rlnvr.trainers.hack_monitor import (
+    Completion,
+    HackMonitor,
+    first_per_task,
+    honest_length,
+)
 from rlnvr.trainers.hack_signals import (
     copy_share,
     cross_task_similarity,
@@ -162,6 +168,44 @@ def test_length_drift_warns_both_ways_and_restore_rebuilds_the_warnings():
     again = HackMonitor(cfg, {})
     again.restore(rows)
     assert again.warnings() == monitor.warnings() and again.summary() == monitor.summary()
+
+
+def test_length_toward_the_honest_completions_is_not_drift():
+    """A task that asks for short replies (word count) is learned by writing shorter; moving
+    past both the base and the honest length (here: longer) still warns."""
+    keys = [f"t{i}" for i in range(6)]
+    short = " ".join(HONEST[0].split()[:3])
+    toward = (step([short] * 6, keys), {"reward_mean": 0.1})
+    away = (step([f"{t} {t} {t}" for t in HONEST], keys), {"reward_mean": 0.1})
+    monitor = HackMonitor(MonitorConfig(embeddings=False, patience=1), {}, honest_length=3.0)
+    rows = run_steps(monitor, [*honest_steps(3), toward, away])
+    assert rows[3]["monitor/length_drift"] < 0.5  # past the base-only threshold
+    assert "length_drift" not in rows[3].get("monitor/warnings", [])
+    assert "length_drift" in rows[4]["monitor/warnings"]
+    low, high = monitor.report()["calibration"]["length_drift"]["threshold"]
+    base = rows[0]["monitor/length"]  # honest steps: one set of texts, so no spread
+    assert (low, high) == pytest.approx((3.0 / base - 0.5, 1.5))
+    plain = HackMonitor(MonitorConfig(embeddings=False, patience=1), {})
+    assert "length_drift" in run_steps(plain, [*honest_steps(3), toward])[3]["monitor/warnings"]
+
+
+def test_honest_length_reads_the_taskset_and_tolerates_one_without_it():
+    from rlnvr.trainers.tasksets import load_taskset
+
+    taskset = load_taskset({"id": "rlnvr.tasksets.word_count", "max_words": 12})
+    texts = taskset.honest_completions().values()
+    assert honest_length(taskset) == pytest.approx(np.mean([len(words(t)) for t in texts]))
+    assert honest_length(object()) is None
+
+
+def test_a_warning_that_stopped_is_reported_as_recovered():
+    monitor = HackMonitor(MonitorConfig(embeddings=False, calibration_steps=3, patience=2), {})
+    run_steps(monitor, honest_steps(4) + collapsed_steps(3) + honest_steps(3))
+    assert "distinct_2" in monitor.warnings()
+    summary = monitor.summary()
+    assert summary.startswith("hack monitor: no warning at the end of 10 steps")
+    assert "fired and recovered: " in summary and "distinct-2" in summary
+    assert "WARNING" not in summary
 
 
 def test_copy_share_uses_task_references_and_survives_a_broken_task():

@@ -5,7 +5,10 @@ the step's metrics row (:meth:`HackMonitor.observe`), which returns ``monitor/..
 metrics.jsonl. The first ``calibration_steps`` steps are the base: each signal's mean and
 spread there set its threshold, ``mean ± max(k x spread, the signal's minimum move)`` on the
 side a hack pushes it, so a noisy signal needs a larger move and a steady one cannot warn on a
-wobble. A signal warns once it stays past its threshold ``patience`` steps in a row.
+wobble. A signal warns once it stays past its threshold ``patience`` steps in a row. Length is
+judged against two lengths, the base model's and the taskset's honest completions' (when it
+ships them): a policy that learns the length the task asks for is not drifting. The end-of-run
+summary tells a warning still firing at the last step from one that fired and recovered.
 Everything the warnings need is in the logged rows, so a resumed run rebuilds the monitor
 from metrics.jsonl (:meth:`HackMonitor.restore`). README "Hack monitor" states each rule.
 """
@@ -32,7 +35,7 @@ from rlnvr.trainers.hack_signals import (
     reference_ngrams,
     truncation_share,
 )
-from rlnvr.trainers.protocols import TaskReferences
+from rlnvr.trainers.protocols import HonestCompletions, TaskReferences
 from rlnvr.trainers.traces import reward_weights
 
 logger = logging.getLogger("rlnvr.hack_monitor")
@@ -78,17 +81,20 @@ class Calibration:
     base: float
     spread: float
     move: float  # how far from base the signal must go to be past its threshold
+    also: float | None = None  # a second accepted value (length: the honest completions')
 
     def past(self, value: float | None, direction: int) -> bool:
         if value is None:
             return False
         if direction == 0:
-            return abs(value - self.base) > self.move
+            low, high = self.threshold(0)
+            return not low <= value <= high
         return direction * (value - self.base) > self.move
 
     def threshold(self, direction: int) -> float | list[float]:
         if direction == 0:
-            return [self.base - self.move, self.base + self.move]
+            ends = [self.base] if self.also is None else [self.base, self.also]
+            return [min(ends) - self.move, max(ends) + self.move]
         return self.base + direction * self.move
 
 
@@ -116,10 +122,30 @@ def reward_series(row: Mapping, signs: Mapping[str, float] | None = None) -> dic
     }
 
 
+def honest_length(taskset: object) -> float | None:
+    """Mean words of the taskset's honest completions (HonestCompletions), or None: the length
+    the task asks for, which a policy may learn without drifting."""
+    if not isinstance(taskset, HonestCompletions):
+        return None
+    try:
+        texts = list(taskset.honest_completions().values())
+    except Exception as err:  # a taskset's bug must not stop the run
+        logger.warning("honest_completions() failed: %s", err)
+        return None
+    return float(np.mean([len(words(canonical(t))) for t in texts])) if texts else None
+
+
 class HackMonitor:
-    def __init__(self, cfg: MonitorConfig, tasks: Mapping[str, vf.Task], embedder=None) -> None:
+    def __init__(
+        self,
+        cfg: MonitorConfig,
+        tasks: Mapping[str, vf.Task],
+        embedder=None,
+        honest_length: float | None = None,
+    ) -> None:
         self.cfg = cfg
         self.tasks = tasks
+        self.honest_length = honest_length  # in words; see honest_length()
         self._embedder = embedder
         self._references: dict[str, frozenset | None] = {}
         self.pending: list[Completion] = []
@@ -210,21 +236,26 @@ class HackMonitor:
 
     def calibration(self) -> dict[str, Calibration]:
         """Each signal's base mean, spread and move over the calibration steps (length drift
-        relative to the base length itself); empty until those steps are in."""
+        relative to the base length itself, the honest length as a second accepted value);
+        empty until those steps are in."""
         base = self.rows[: self.cfg.calibration_steps]
         if len(base) < self.cfg.calibration_steps:
             return {}
         out = {}
         lengths = self._values("length", base)
+        mean_length = float(np.mean(lengths)) if lengths else 0.0
         for rule in RULES:
+            also = None
             if rule.name == "length_drift":
-                values = [x / np.mean(lengths) for x in lengths] if np.mean(lengths or [0]) else []
+                values = [x / mean_length for x in lengths] if mean_length else []
+                if self.honest_length is not None and mean_length:
+                    also = self.honest_length / mean_length
             else:
                 values = self._values(rule.name, base)
             if values:
                 spread = float(np.std(values))
                 move = max(self.cfg.k * spread, rule.min_move)
-                out[rule.name] = Calibration(float(np.mean(values)), spread, move)
+                out[rule.name] = Calibration(float(np.mean(values)), spread, move, also)
         return out
 
     def signs(self) -> dict[str, float]:
@@ -311,7 +342,9 @@ class HackMonitor:
         return f"{LABELS.get(name, 'reward')} {verb} from {start:.2f} to {end:.2f}"
 
     def summary(self) -> str:
-        """One line: what moved, and when a warning first fired."""
+        """One line: what moved, and when a warning first fired. A warning that still fires at
+        the last step is the run's verdict; one that fired and stopped is listed as recovered
+        (a wobble, or a hack the policy left: read the completions of those steps)."""
         fired = self.warnings()
         reward = self._span("reward_mean")
         rose = ""
@@ -324,6 +357,16 @@ class HackMonitor:
             return f"hack monitor: no warnings in {len(self.rows)} steps; " + "; ".join(
                 filter(None, [rose, *moved])
             )
+        last = set(self.rows[-1].get(WARNINGS, []))
+        firing = {n: s for n, s in fired.items() if n in last}
+        recovered = {n: s for n, s in fired.items() if n not in last}
+        tail = f"; fired and recovered: {self._fired(recovered)}" if recovered else ""
+        if not firing:
+            return f"hack monitor: no warning at the end of {len(self.rows)} steps; {rose}{tail}"
+        return f"hack monitor: WARNING: {rose} while {self._fired(firing)}{tail}"
+
+    def _fired(self, fired: dict[str, list[int]]) -> str:
+        """Each warned signal, what it moved and from which step it warned."""
         reward_at = {int(r["step"]): r.get("reward_mean") for r in self.rows}
         parts = []
         for name, steps in sorted(fired.items(), key=lambda kv: kv[1][0]):
@@ -331,7 +374,7 @@ class HackMonitor:
             at = reward_at.get(steps[0])
             when = f"step {steps[0]}" + (f", reward {at:.2f}" if at is not None else "")
             parts.append(f"{detail} (warned from {when}; {len(steps)} steps)")
-        return f"hack monitor: WARNING: {rose} while " + "; ".join(parts)
+        return "; ".join(parts)
 
     def _apart_detail(self) -> str:
         """Which two reward series moved apart, as of the last row."""
@@ -367,6 +410,7 @@ class HackMonitor:
                 for name in ["reward_mean", *LABELS]
                 if (span := self._span(name)) is not None
             },
+            "honest_length": self.honest_length,
             "warnings": self.warnings(),
             "summary": self.summary(),
         }

@@ -50,11 +50,15 @@ def load_taskset(table: dict[str, Any]) -> vf.Taskset:
 
 def load_tasks(table: dict[str, Any]) -> list[vf.Task]:
     """Every task of a finite taskset; keys must be unique (the curriculum's levels)."""
-    taskset = load_taskset(table)
+    return tasks_of(load_taskset(table), table["id"])
+
+
+def tasks_of(taskset: vf.Taskset, name: str) -> list[vf.Task]:
+    """Every task of a finite, loaded taskset (``name`` for errors), keys unique."""
     if not taskset.bounded:
-        raise ValueError(f"taskset {table['id']!r} is infinite: bound it before training")
+        raise ValueError(f"taskset {name!r} is infinite: bound it before training")
     tasks = list(taskset)
     keys = [t.key for t in tasks]
     if len(set(keys)) != len(keys):
-        raise ValueError(f"taskset {table['id']!r} yields duplicate task keys")
+        raise ValueError(f"taskset {name!r} yields duplicate task keys")
     return tasks

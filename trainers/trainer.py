@@ -43,13 +43,13 @@ from rlnvr.trainers.gspo import (
     plain_head,
     policy_loss,
 )
-from rlnvr.trainers.hack_monitor import Completion, HackMonitor
+from rlnvr.trainers.hack_monitor import Completion, HackMonitor, honest_length
 from rlnvr.trainers.jsonl_log import JsonlLog, read_rows, trim_after
 from rlnvr.trainers.models import load_mlx, resolve
 from rlnvr.trainers.rollout import Rollout, generate_groups
 from rlnvr.trainers.scoring import score_groups
 from rlnvr.trainers.shared_prompt import SharedBatch, batch_logprobs, build_shared_batch
-from rlnvr.trainers.tasksets import load_tasks
+from rlnvr.trainers.tasksets import load_taskset, tasks_of
 from rlnvr.trainers.traces import Score
 
 logger = logging.getLogger("rlnvr.trainer")
@@ -159,12 +159,18 @@ class Trainer:
         self.lora = cfg.model.lora if cfg.model.lora is not None else params > LORA_ABOVE_PARAMS
         if self.lora:
             self._add_adapters()
-        self.train_tasks, self.eval_tasks = split_tasks(load_tasks(cfg.env.taskset), cfg.env.eval)
+        taskset = load_taskset(cfg.env.taskset)
+        tasks = tasks_of(taskset, cfg.env.taskset["id"])
+        self.train_tasks, self.eval_tasks = split_tasks(tasks, cfg.env.eval)
         if not self.train_tasks:
             raise ValueError(f"taskset {cfg.env.taskset['id']!r} has no training tasks")
         self.by_key = {t.key: t for t in self.train_tasks}
         self.curriculum = Curriculum(list(self.by_key), cfg.curriculum)
-        self.monitor = HackMonitor(cfg.monitor, self.by_key) if cfg.monitor.enabled else None
+        self.monitor = (
+            HackMonitor(cfg.monitor, self.by_key, honest_length=honest_length(taskset))
+            if cfg.monitor.enabled
+            else None
+        )
         self.opt = optim.AdamW(cfg.trainer.learning_rate, weight_decay=cfg.trainer.weight_decay)
         self.opt.init(self.model.trainable_parameters())
         self.reference = None

@@ -33,11 +33,11 @@ from rlnvr.trainers.config import TrainConfig
 from rlnvr.trainers.curriculum import Curriculum
 from rlnvr.trainers.evaluate import evaluate
 from rlnvr.trainers.gspo import GRPO_CLIP
-from rlnvr.trainers.hack_monitor import HackMonitor
+from rlnvr.trainers.hack_monitor import HackMonitor, honest_length
 from rlnvr.trainers.jsonl_log import JsonlLog, read_rows, trim_after
 from rlnvr.trainers.models import load_mlx, load_torch
 from rlnvr.trainers.rollout import chat_messages
-from rlnvr.trainers.tasksets import load_tasks
+from rlnvr.trainers.tasksets import load_taskset, tasks_of
 from rlnvr.trainers.trainer import LORA_ABOVE_PARAMS, split_tasks
 from rlnvr.trainers.trl_curriculum import (
     CURRICULUM_FILE,
@@ -188,7 +188,8 @@ def train(cfg: TrainConfig, announce: Callable[[str], None] = print) -> dict:
     if cfg.model.adapters:
         raise ValueError("model.adapters (MLX adapters) is not supported with --backend trl")
     state = PartialState(cpu=not torch.cuda.is_available())  # as TrainingArguments sets it up
-    train_tasks, eval_tasks = split_tasks(load_tasks(cfg.env.taskset), cfg.env.eval)
+    taskset = load_taskset(cfg.env.taskset)
+    train_tasks, eval_tasks = split_tasks(tasks_of(taskset, cfg.env.taskset["id"]), cfg.env.eval)
     if not train_tasks:
         raise ValueError(f"env.taskset {cfg.env.taskset['id']!r} has no training tasks")
     model, tokenizer = load_torch(cfg.model.path)
@@ -198,7 +199,11 @@ def train(cfg: TrainConfig, announce: Callable[[str], None] = print) -> dict:
     sampler = curriculum_sampler(cfg, [t.key for t in train_tasks], resume)
     # Every process gathers completions for the monitor; only the main one keeps and logs them.
     monitor = (
-        HackMonitor(cfg.monitor, {t.key: t for t in train_tasks}) if cfg.monitor.enabled else None
+        HackMonitor(
+            cfg.monitor, {t.key: t for t in train_tasks}, honest_length=honest_length(taskset)
+        )
+        if cfg.monitor.enabled
+        else None
     )
     if state.is_main_process:
         prepare_run_dir(cfg, resume)
