@@ -81,7 +81,7 @@ class Calibration:
     base: float
     spread: float
     move: float  # how far from base the signal must go to be past its threshold
-    also: float | None = None  # a second accepted value (length: the honest completions')
+    honest: float | None = None  # the honest completions' value, accepted as the base is
 
     def past(self, value: float | None, direction: int) -> bool:
         if value is None:
@@ -93,7 +93,7 @@ class Calibration:
 
     def threshold(self, direction: int) -> float | list[float]:
         if direction == 0:
-            ends = [self.base] if self.also is None else [self.base, self.also]
+            ends = [self.base] if self.honest is None else [self.base, self.honest]
             return [min(ends) - self.move, max(ends) + self.move]
         return self.base + direction * self.move
 
@@ -245,17 +245,17 @@ class HackMonitor:
         lengths = self._values("length", base)
         mean_length = float(np.mean(lengths)) if lengths else 0.0
         for rule in RULES:
-            also = None
+            honest = None
             if rule.name == "length_drift":
                 values = [x / mean_length for x in lengths] if mean_length else []
                 if self.honest_length is not None and mean_length:
-                    also = self.honest_length / mean_length
+                    honest = self.honest_length / mean_length
             else:
                 values = self._values(rule.name, base)
             if values:
                 spread = float(np.std(values))
                 move = max(self.cfg.k * spread, rule.min_move)
-                out[rule.name] = Calibration(float(np.mean(values)), spread, move, also)
+                out[rule.name] = Calibration(float(np.mean(values)), spread, move, honest)
         return out
 
     def signs(self) -> dict[str, float]:
