@@ -373,7 +373,8 @@ class HackMonitor:
             detail = self._moved(name) if name != DIVERGENCE else self._apart_detail()
             at = reward_at.get(steps[0])
             when = f"step {steps[0]}" + (f", reward {at:.2f}" if at is not None else "")
-            parts.append(f"{detail} (warned from {when}; {len(steps)} steps)")
+            n = len(steps)
+            parts.append(f"{detail} (warned from {when}; {n} step{'s' * (n != 1)})")
         return "; ".join(parts)
 
     def _apart_detail(self) -> str:
