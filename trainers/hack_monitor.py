@@ -135,6 +135,16 @@ def honest_length(taskset: object) -> float | None:
     return float(np.mean([len(words(canonical(t))) for t in texts])) if texts else None
 
 
+def build_monitor(
+    cfg: MonitorConfig, taskset: object, tasks: Iterable[vf.Task]
+) -> HackMonitor | None:
+    """The run's monitor over its training ``tasks``, or None when switched off; both
+    backends build it here, so both judge length against the taskset's honest completions."""
+    if not cfg.enabled:
+        return None
+    return HackMonitor(cfg, {t.key: t for t in tasks}, honest_length=honest_length(taskset))
+
+
 class HackMonitor:
     def __init__(
         self,
@@ -244,18 +254,19 @@ class HackMonitor:
         out = {}
         lengths = self._values("length", base)
         mean_length = float(np.mean(lengths)) if lengths else 0.0
+        honest = None
+        if self.honest_length is not None and mean_length:
+            honest = self.honest_length / mean_length
         for rule in RULES:
-            honest = None
             if rule.name == "length_drift":
                 values = [x / mean_length for x in lengths] if mean_length else []
-                if self.honest_length is not None and mean_length:
-                    honest = self.honest_length / mean_length
             else:
                 values = self._values(rule.name, base)
             if values:
                 spread = float(np.std(values))
                 move = max(self.cfg.k * spread, rule.min_move)
-                out[rule.name] = Calibration(float(np.mean(values)), spread, move, honest)
+                accepted = honest if rule.name == "length_drift" else None
+                out[rule.name] = Calibration(float(np.mean(values)), spread, move, accepted)
         return out
 
     def signs(self) -> dict[str, float]:

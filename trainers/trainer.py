@@ -43,7 +43,7 @@ from rlnvr.trainers.gspo import (
     plain_head,
     policy_loss,
 )
-from rlnvr.trainers.hack_monitor import Completion, HackMonitor, honest_length
+from rlnvr.trainers.hack_monitor import Completion, build_monitor
 from rlnvr.trainers.jsonl_log import JsonlLog, read_rows, trim_after
 from rlnvr.trainers.models import load_mlx, resolve
 from rlnvr.trainers.rollout import Rollout, generate_groups
@@ -166,11 +166,7 @@ class Trainer:
             raise ValueError(f"taskset {cfg.env.taskset['id']!r} has no training tasks")
         self.by_key = {t.key: t for t in self.train_tasks}
         self.curriculum = Curriculum(list(self.by_key), cfg.curriculum)
-        self.monitor = (
-            HackMonitor(cfg.monitor, self.by_key, honest_length=honest_length(taskset))
-            if cfg.monitor.enabled
-            else None
-        )
+        self.monitor = build_monitor(cfg.monitor, taskset, self.train_tasks)
         self.opt = optim.AdamW(cfg.trainer.learning_rate, weight_decay=cfg.trainer.weight_decay)
         self.opt.init(self.model.trainable_parameters())
         self.reference = None

@@ -33,7 +33,7 @@ from rlnvr.trainers.config import TrainConfig
 from rlnvr.trainers.curriculum import Curriculum
 from rlnvr.trainers.evaluate import evaluate
 from rlnvr.trainers.gspo import GRPO_CLIP
-from rlnvr.trainers.hack_monitor import HackMonitor, honest_length
+from rlnvr.trainers.hack_monitor import build_monitor
 from rlnvr.trainers.jsonl_log import JsonlLog, read_rows, trim_after
 from rlnvr.trainers.models import load_mlx, load_torch
 from rlnvr.trainers.rollout import chat_messages
@@ -198,13 +198,7 @@ def train(cfg: TrainConfig, announce: Callable[[str], None] = print) -> dict:
     resume = latest_checkpoint(Path(cfg.output)) if cfg.resume else None
     sampler = curriculum_sampler(cfg, [t.key for t in train_tasks], resume)
     # Every process gathers completions for the monitor; only the main one keeps and logs them.
-    monitor = (
-        HackMonitor(
-            cfg.monitor, {t.key: t for t in train_tasks}, honest_length=honest_length(taskset)
-        )
-        if cfg.monitor.enabled
-        else None
-    )
+    monitor = build_monitor(cfg.monitor, taskset, train_tasks)
     if state.is_main_process:
         prepare_run_dir(cfg, resume)
         if monitor is not None:
